@@ -1,0 +1,47 @@
+# Two commands do everything on a fresh machine (see README):
+#   make book   create the environment if needed, then build the book strictly (executing every chapter)
+#   make test   build the book, then run every test (utils units, nbval of each chapter, built-site checks)
+SHELL := /bin/bash
+PYTHON ?= python3.11
+# The environment is keyed by the exact requirements, so it can be reused safely between clones and CI runs.
+ENV_KEY := $(shell cat requirements.txt pyproject.toml | sha256sum | cut -c1-12)
+VENV ?= $(HOME)/.cache/dl-course/venv-$(ENV_KEY)
+BIN := $(VENV)/bin
+# Chapters import the course helpers from this checkout, whichever clone it is.
+export PYTHONPATH := $(CURDIR)
+export PYTHONUNBUFFERED := 1
+
+.PHONY: env book test unit nbval outputs data clean
+
+env:
+	@if [ ! -f "$(VENV)/.complete" ]; then \
+	  set -e; echo "Creating the environment in $(VENV) (a few minutes the first time)"; \
+	  $(PYTHON) -m venv "$(VENV)"; \
+	  "$(BIN)/pip" install -q --upgrade pip; \
+	  "$(BIN)/pip" install -q -r requirements.txt; \
+	  touch "$(VENV)/.complete"; \
+	fi
+
+book: env
+	rm -rf _build/html
+	time "$(BIN)/jupyter-book" build . -W -n --keep-going
+
+test: book
+	"$(BIN)/python" -m pytest -v -rs
+
+unit: env  ## only the fast tests: utils and notebook structure
+	"$(BIN)/python" -m pytest tests
+
+nbval: env  ## only the stored-output regression checks
+	"$(BIN)/python" -m pytest chapters
+
+outputs: env  ## re-execute every chapter in place: the one way committed outputs are produced
+	for nb in chapters/*.ipynb; do \
+	  "$(BIN)/jupyter" nbconvert --to notebook --execute --inplace --ExecutePreprocessor.timeout=900 "$$nb" || exit 1; \
+	done
+
+data: env  ## download (or take from the mirror) and verify every dataset
+	"$(BIN)/python" -m utils.data
+
+clean:
+	rm -rf _build
