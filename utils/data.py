@@ -55,9 +55,10 @@ class ArchiveDataset:
     def archive_check(self) -> tuple[int, str]:
         """(size, md5 of the first MiB) that fastai itself records for this archive."""
         import fastai.data
+        from fastai.data.external import URLs
         from fastdownload.core import checks_module, read_checks
 
-        return tuple(read_checks(checks_module(fastai.data))[self.url])
+        return tuple(read_checks(checks_module(fastai.data))[getattr(URLs, self.url_name)])
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,8 @@ def fit_table(learn: Any, epochs: int, lr: float, one_cycle: bool = False, digit
     """
     if epochs < 1:
         raise ValueError(f"epochs must be at least 1, got {epochs}.")
+    import fastai.callback.progress  # noqa: F401  (defines Learner.no_bar)
+
     quiet = learn.logger
     learn.logger = lambda *_: None
     try:

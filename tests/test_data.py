@@ -1,0 +1,241 @@
+"""The data layer: mirror resolution, verification errors, and downloads that leave no partial file."""
+
+from __future__ import annotations
+
+import hashlib
+import http.server
+import io
+import os
+import shutil
+import tarfile
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from utils import data
+from utils.data import ArchiveDataset, DataError, prepare_dataset
+
+REAL_MIRROR = os.environ.get("COURSE_DATA_MIRROR")
+
+
+def _md5(b: bytes) -> str:
+    return hashlib.md5(b).hexdigest()
+
+
+def make_fake_mirror(root: Path, name: str = "tiny") -> tuple[Path, ArchiveDataset]:
+    """A mirror holding one small dataset ``name`` with its manifest, and the matching spec."""
+    files = {f"{name}/labels.csv": b"name,label\n", f"{name}/train/3/1.png": b"three", f"{name}/train/7/2.png": b"seven"}
+    lines = []
+    for rel, content in files.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_bytes(content)
+        lines.append(f"{_md5(content)}  {rel}")
+    (root / f"{name}.md5").write_text("\n".join(lines) + "\n")
+    return root, ArchiveDataset(name, "MNIST_SAMPLE", data.manifest_digest(lines))
+
+
+@pytest.fixture()
+def fake_mirror(tmp_path, isolated_cache, monkeypatch):
+    mirror, spec = make_fake_mirror(tmp_path / "mirror")
+    monkeypatch.setitem(data.DATASETS, spec.name, spec)
+    monkeypatch.setenv("COURSE_DATA_MIRROR", str(mirror))
+    return mirror, spec
+
+
+def test_mirror_dataset_resolves_where_untar_data_looks(fake_mirror, isolated_cache):
+    mirror, spec = fake_mirror
+    path = prepare_dataset(spec.name)
+    assert path == isolated_cache / "data" / "tiny"
+    assert (path / "train" / "3" / "1.png").read_bytes() == b"three"
+    # idempotent: a second call finds the same verified folder
+    assert prepare_dataset(spec.name) == path
+
+
+def test_mirror_is_never_written(fake_mirror):
+    mirror, spec = fake_mirror
+    before = sorted((p.relative_to(mirror), p.stat().st_mtime_ns) for p in mirror.rglob("*"))
+    prepare_dataset(spec.name)
+    assert sorted((p.relative_to(mirror), p.stat().st_mtime_ns) for p in mirror.rglob("*")) == before
+
+
+def test_corrupt_mirror_file_names_file_checksums_and_fix(fake_mirror):
+    mirror, spec = fake_mirror
+    corrupt = mirror / "tiny" / "train" / "7" / "2.png"
+    corrupt.write_bytes(b"sevem")
+    with pytest.raises(DataError) as err:
+        prepare_dataset(spec.name)
+    message = str(err.value)
+    assert "2.png" in message
+    assert _md5(b"seven") in message and _md5(b"sevem") in message
+    assert "COURSE_DATA_MIRROR" in message
+
+
+def test_missing_mirror_file_is_named(fake_mirror):
+    mirror, spec = fake_mirror
+    (mirror / "tiny" / "train" / "3" / "1.png").unlink()
+    with pytest.raises(DataError, match=r"1\.png is missing"):
+        prepare_dataset(spec.name)
+
+
+def test_tampered_manifest_is_rejected(fake_mirror):
+    mirror, spec = fake_mirror
+    manifest = mirror / "tiny.md5"
+    manifest.write_text(manifest.read_text().replace("train/7/2.png", "train/7/3.png"))
+    with pytest.raises(DataError, match="does not list the files"):
+        prepare_dataset(spec.name)
+
+
+def test_mirror_variable_pointing_nowhere_names_the_variable(isolated_cache, monkeypatch, tmp_path):
+    monkeypatch.setenv("COURSE_DATA_MIRROR", str(tmp_path / "nope"))
+    with pytest.raises(DataError, match="COURSE_DATA_MIRROR"):
+        prepare_dataset("mnist_sample")
+
+
+def test_unknown_dataset_lists_the_choices():
+    with pytest.raises(ValueError, match="mnist_sample"):
+        prepare_dataset("imagenet")
+
+
+# ----------------------------------------------------------------------------- downloads
+
+
+class _Server:
+    """Serves fixed bytes at /<name> on 127.0.0.1 (or closes the connection for 'broken')."""
+
+    def __init__(self, files: dict[str, bytes]):
+        files_ = files
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):  # noqa: N802
+                body = files_.get(self.path.lstrip("/"))
+                if body is None:
+                    self.send_error(404)
+                    return
+                self.send_response(200)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args):
+                pass
+
+        self.httpd = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_port}/"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.httpd.shutdown()
+
+
+@pytest.fixture()
+def server():
+    servers = []
+
+    def start(files):
+        s = _Server(files)
+        servers.append(s)
+        return s
+
+    yield start
+    for s in servers:
+        s.close()
+
+
+def test_download_verifies_and_places_file(server, tmp_path):
+    s = server({"a.bin": b"hello world"})
+    dest = tmp_path / "out" / "a.bin"
+    data.download(s.url + "a.bin", dest, size=11, md5=_md5(b"hello world"))
+    assert dest.read_bytes() == b"hello world"
+    assert list(dest.parent.iterdir()) == [dest]
+
+
+def test_corrupt_download_leaves_no_file(server, tmp_path):
+    s = server({"a.bin": b"hello wrld!"})
+    dest = tmp_path / "out" / "a.bin"
+    with pytest.raises(DataError, match="md5"):
+        data.download(s.url + "a.bin", dest, size=11, md5=_md5(b"hello world"))
+    assert list(dest.parent.iterdir()) == []
+
+
+def test_failed_download_leaves_no_file_and_names_the_mirror_variable(server, tmp_path):
+    s = server({})
+    dest = tmp_path / "out" / "a.bin"
+    with pytest.raises(DataError, match="COURSE_DATA_MIRROR"):
+        data.download(s.url + "missing.bin", dest, size=11)
+    assert list(dest.parent.iterdir()) == []
+
+
+def test_offline_without_mirror_fails_fast(isolated_cache, monkeypatch):
+    # Port 9 (discard) on loopback refuses connections: what a machine with no network sees at once.
+    monkeypatch.setattr(ArchiveDataset, "url", property(lambda self: "http://127.0.0.1:9/mnist_sample.tgz"))
+    start = time.monotonic()
+    with pytest.raises(DataError, match="COURSE_DATA_MIRROR"):
+        prepare_dataset("mnist_sample")
+    assert time.monotonic() - start < 10
+    archive = isolated_cache / "archive"
+    assert not archive.exists() or list(archive.iterdir()) == []
+
+
+def test_downloaded_archive_is_extracted_and_verified(server, isolated_cache, monkeypatch, tmp_path):
+    _, spec = make_fake_mirror(tmp_path / "src")
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz") as tar:
+        tar.add(tmp_path / "src" / "tiny", arcname="tiny")
+    archive = buffer.getvalue()
+    s = server({"tiny.tgz": archive})
+    monkeypatch.setitem(data.DATASETS, "tiny", spec)
+    monkeypatch.setattr(ArchiveDataset, "url", property(lambda self: s.url + "tiny.tgz"))
+    monkeypatch.setattr(ArchiveDataset, "archive_check", lambda self: (len(archive), _md5(archive[: 1 << 20])))
+    path = prepare_dataset("tiny")
+    assert (path / "train" / "7" / "2.png").read_bytes() == b"seven"
+    assert (isolated_cache / "archive" / "tiny.tgz").exists()
+
+
+# ----------------------------------------------------------------------------- the real mirror
+
+
+needs_mirror = pytest.mark.skipif(not REAL_MIRROR, reason="COURSE_DATA_MIRROR is not set (CI sets it)")
+
+
+@needs_mirror
+def test_real_mnist_from_mirror_loads_with_torchvision(isolated_cache, monkeypatch):
+    import torchvision
+
+    monkeypatch.setenv("COURSE_DATA_MIRROR", REAL_MIRROR)
+    root = prepare_dataset("MNIST")
+    train = torchvision.datasets.MNIST(root, train=True, download=True)
+    test = torchvision.datasets.MNIST(root, train=False, download=True)
+    assert (len(train), len(test)) == (60000, 10000)
+    assert int(train.targets[:5].sum()) == 5 + 0 + 4 + 1 + 9  # the famous first digits
+
+
+@needs_mirror
+def test_real_mnist_sample_from_mirror_with_untar_data(isolated_cache, monkeypatch):
+    from fastai.data.external import URLs, untar_data
+
+    monkeypatch.setenv("COURSE_DATA_MIRROR", REAL_MIRROR)
+    prepared = prepare_dataset("mnist_sample")
+    path = untar_data(URLs.MNIST_SAMPLE)
+    assert path == prepared
+    assert len(list((path / "valid" / "7").iterdir())) == 1028
+
+
+@needs_mirror
+def test_corrupted_copy_of_real_mirror_gives_clear_error(isolated_cache, monkeypatch, tmp_path):
+    copy = tmp_path / "mirror"
+    shutil.copytree(Path(REAL_MIRROR) / "MNIST", copy / "MNIST")
+    shutil.copy(Path(REAL_MIRROR) / "MNIST.md5", copy / "MNIST.md5")
+    target = copy / "MNIST" / "raw" / "t10k-labels-idx1-ubyte.gz"
+    target.chmod(0o644)
+    content = bytearray(target.read_bytes())
+    content[100] ^= 0xFF
+    target.write_bytes(bytes(content))
+    monkeypatch.setenv("COURSE_DATA_MIRROR", str(copy))
+    with pytest.raises(DataError) as err:
+        prepare_dataset("MNIST")
+    message = str(err.value)
+    assert "t10k-labels-idx1-ubyte.gz" in message
+    assert "ec29112dd5afa0611ce80d1b7f02629c" in message  # the expected md5, from torchvision
+    assert "COURSE_DATA_MIRROR" in message

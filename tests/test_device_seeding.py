@@ -1,0 +1,76 @@
+"""Device choice, seeding, and that importing the helpers changes nothing."""
+
+from __future__ import annotations
+
+import json
+import random
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import torch
+
+from conftest import ROOT
+from utils.device import environment_report, get_device
+from utils.seeding import set_seed
+
+
+def test_get_device_prefers_cuda(monkeypatch):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    assert get_device().type == "cuda"
+
+
+def test_get_device_falls_back_to_cpu(monkeypatch):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    assert get_device().type == "cpu"
+
+
+def test_environment_report_names_versions():
+    report = environment_report()
+    assert report["torch"] == torch.__version__
+    assert set(report) >= {"python", "torchvision", "fastai", "device", "torch threads"}
+
+
+def test_set_seed_makes_every_generator_repeat():
+    def draw():
+        return random.random(), np.random.rand(), torch.rand(3).tolist()
+
+    set_seed(7)
+    first = draw()
+    set_seed(7)
+    assert draw() == first
+    set_seed(8)
+    assert draw() != first
+
+
+def test_set_seed_pins_threads_and_determinism():
+    old = torch.get_num_threads()
+    try:
+        set_seed(0, threads=1)
+        assert torch.get_num_threads() == 1
+        assert torch.are_deterministic_algorithms_enabled()
+    finally:
+        torch.use_deterministic_algorithms(False)
+        torch.set_num_threads(old)
+
+
+@pytest.mark.parametrize("kwargs", [{"seed": -1}, {"seed": 1.5}, {"seed": 1, "threads": 0}])
+def test_set_seed_rejects_bad_input(kwargs):
+    with pytest.raises(ValueError):
+        set_seed(**kwargs)
+
+
+def test_importing_the_helpers_has_no_side_effects(tmp_path):
+    code = """
+import json, sys, warnings, torch
+threads = torch.get_num_threads(); filters = len(warnings.filters)
+import utils, utils.data, utils.device, utils.notebook, utils.plotting, utils.seeding, utils.training
+print(json.dumps({"threads": torch.get_num_threads() == threads, "filters": len(warnings.filters) == filters,
+                  "deterministic": torch.are_deterministic_algorithms_enabled(),
+                  "fastai": "fastai" in sys.modules}))
+"""
+    out = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True,
+                         env={"PYTHONPATH": str(ROOT), "HOME": str(tmp_path), "PATH": "/usr/bin:/bin"}, check=True)
+    assert json.loads(out.stdout) == {"threads": True, "filters": True, "deterministic": False, "fastai": False}
+    assert list(tmp_path.iterdir()) == []  # nothing written, not even a fastai config

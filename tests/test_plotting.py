@@ -1,0 +1,81 @@
+"""Plotting helpers draw what they are given and reject bad input with a clear ValueError."""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+import torch  # noqa: E402
+from PIL import Image  # noqa: E402
+
+from utils.plotting import pixel_table, plot_function, show_image, show_images  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def close_figures():
+    yield
+    plt.close("all")
+
+
+@pytest.mark.parametrize("image", [
+    torch.rand(28, 28), torch.rand(1, 28, 28), torch.rand(3, 32, 32), np.zeros((32, 32, 3)),
+    Image.new("L", (28, 28)),
+])
+def test_show_image_accepts_common_layouts(image):
+    show_image(image, title="digit")
+    ax = plt.gcf().axes[0]
+    assert ax.get_title() == "digit"
+    assert ax.images[0].get_array().shape[:2] in {(28, 28), (32, 32)}
+
+
+def test_show_image_puts_channels_last():
+    show_image(torch.zeros(3, 8, 5))
+    assert plt.gcf().axes[0].images[0].get_array().shape == (8, 5, 3)
+
+
+@pytest.mark.parametrize("bad", [torch.rand(2, 1, 28, 28), torch.rand(28), torch.rand(5, 28, 28)])
+def test_show_image_rejects_wrong_rank(bad):
+    with pytest.raises(ValueError, match="show_image needs"):
+        show_image(bad)
+
+
+def test_show_images_grid_and_titles():
+    show_images([torch.rand(28, 28)] * 5, titles=list("abcde"), nrows=2)
+    axes = plt.gcf().axes
+    assert len(axes) == 6  # 2 rows x 3 columns, the last one empty
+    assert [ax.get_title() for ax in axes[:5]] == list("abcde")
+
+
+def test_show_images_rejects_mismatched_titles():
+    with pytest.raises(ValueError, match="3 images but 2 titles"):
+        show_images([torch.rand(4, 4)] * 3, titles=["a", "b"])
+
+
+def test_show_images_rejects_a_grid_too_small():
+    with pytest.raises(ValueError, match="cannot hold"):
+        show_images([torch.rand(4, 4)] * 5, nrows=2, ncols=2)
+
+
+def test_plot_function_draws_the_function():
+    plot_function(lambda x: 3 * x**2 + 2 * x + 1, -2, 2, steps=5)
+    line = plt.gcf().axes[0].lines[0]
+    np.testing.assert_allclose(line.get_ydata(), [9, 2, 1, 6, 17])
+
+
+def test_plot_function_rejects_empty_interval_and_wrong_output():
+    with pytest.raises(ValueError, match="xmin < xmax"):
+        plot_function(torch.sin, 1, 1)
+    with pytest.raises(ValueError, match="one value per x"):
+        plot_function(lambda x: x.sum(), -1, 1)
+
+
+def test_pixel_table_is_stable_and_checks_shape():
+    patch = torch.arange(12.0).reshape(3, 4)
+    assert pixel_table(patch).data == pixel_table(patch).data
+    assert "11" in pixel_table(patch).data
+    with pytest.raises(ValueError, match="2-D"):
+        pixel_table(torch.zeros(2, 2, 2))

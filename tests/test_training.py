@@ -1,0 +1,57 @@
+"""Training helpers: accuracy, and fastai training that prints nothing and returns a stable table."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from utils.training import accuracy, fit_table
+
+
+def test_accuracy_from_class_scores():
+    scores = torch.tensor([[2.0, 1.0], [0.1, 0.9], [0.3, 0.2], [0.0, 5.0]])
+    assert accuracy(scores, torch.tensor([0, 1, 1, 1])) == pytest.approx(0.75)
+
+
+def test_accuracy_from_probabilities():
+    probs = torch.tensor([[0.9], [0.2], [0.6], [0.4]])
+    assert accuracy(probs, torch.tensor([1, 0, 0, 0])) == pytest.approx(0.75)
+
+
+def test_accuracy_rejects_mismatched_lengths():
+    with pytest.raises(ValueError, match="3 outputs but 2 targets"):
+        accuracy(torch.zeros(3, 2), torch.zeros(2))
+
+
+def _tiny_learner():
+    from fastai.data.core import DataLoaders
+    from fastai.learner import Learner
+    from fastai.metrics import accuracy as fastai_accuracy
+    from torch.utils.data import DataLoader, TensorDataset
+
+    g = torch.Generator().manual_seed(0)
+    x = torch.randn(256, 4, generator=g)
+    y = (x[:, 0] > 0).long()
+    train = DataLoader(TensorDataset(x[:192], y[:192]), batch_size=32)
+    valid = DataLoader(TensorDataset(x[192:], y[192:]), batch_size=64)
+    model = torch.nn.Linear(4, 2)
+    return Learner(DataLoaders(train, valid), model, loss_func=torch.nn.functional.cross_entropy,
+                   metrics=fastai_accuracy)
+
+
+def test_fit_table_trains_quietly_and_returns_rounded_rows(capsys):
+    torch.manual_seed(0)
+    learn = _tiny_learner()
+    table = fit_table(learn, epochs=3, lr=0.5)
+    captured = capsys.readouterr()
+    assert captured.out == "" and captured.err == ""
+    assert list(table.columns) == ["train_loss", "valid_loss", "accuracy"]
+    assert len(table) == 3 and "time" not in table.columns
+    assert (table.round(4) == table).all().all()
+    assert table["accuracy"].iloc[-1] > 0.8  # a separable problem is learned
+    assert table["valid_loss"].iloc[-1] < table["valid_loss"].iloc[0]
+
+
+def test_fit_table_rejects_zero_epochs():
+    with pytest.raises(ValueError, match="epochs"):
+        fit_table(object(), epochs=0, lr=0.1)
