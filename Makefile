@@ -11,7 +11,7 @@ BIN := $(VENV)/bin
 export PYTHONPATH := $(CURDIR)
 export PYTHONUNBUFFERED := 1
 
-.PHONY: env book test unit nbval outputs data clean
+.PHONY: env browser book test unit nbval outputs data bench clean
 
 env:
 	@if [ ! -f "$(VENV)/.complete" ]; then \
@@ -22,11 +22,25 @@ env:
 	  touch "$(VENV)/.complete"; \
 	fi
 
-book: env
-	rm -rf _build/html
-	time "$(BIN)/jupyter-book" build . -W -n --keep-going
+browser:  ## headless Chromium for the browser test (Debian packages; nothing is downloaded by the browser)
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium chromium-driver; }
 
-test: book
+# What the chapters import: when it changes, every chapter must run again.
+CODE_KEY := $(shell cat utils/*.py requirements.txt | sha256sum | cut -c1-16)
+
+book: env
+	@mkdir -p _build
+	@if [ "$$(cat _build/.code-key 2>/dev/null)" != "$(CODE_KEY)" ]; then \
+	  echo "utils/ or requirements changed: every chapter will execute again"; \
+	  rm -rf _build/.jupyter_cache _build/jupyter_execute _build/.doctrees _build/html; \
+	fi
+	rm -rf _build/html/reports
+	time "$(BIN)/jupyter-book" build . -W -n --keep-going
+	@echo "$(CODE_KEY)" > _build/.code-key
+
+test: browser book
 	"$(BIN)/python" -m pytest -v -rs
 
 unit: env  ## only the fast tests: utils and notebook structure
@@ -42,6 +56,9 @@ outputs: env  ## re-execute every chapter in place: the one way committed output
 
 data: env  ## download (or take from the mirror) and verify every dataset
 	"$(BIN)/python" -m utils.data
+
+bench: env  ## execute every chapter cold, time nbval, measure throughput: benchmarks/report-<cpu|gpu>.md
+	"$(BIN)/python" benchmarks/bench.py
 
 clean:
 	rm -rf _build

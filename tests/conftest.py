@@ -12,10 +12,11 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def toc_chapters() -> list[Path]:
-    """Every notebook listed in ``_toc.yml``, in book order."""
+    """Every chapter notebook (``NN_name.ipynb``) listed in ``_toc.yml``, in book order."""
     toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
     files = [entry["file"] for entry in toc.get("chapters", [])]
-    return [ROOT / f"{f}.ipynb" for f in files if (ROOT / f"{f}.ipynb").exists()]
+    return [ROOT / f"{f}.ipynb" for f in files
+            if (ROOT / f"{f}.ipynb").exists() and Path(f).name[:2].isdigit()]
 
 
 def load_notebook(path: Path) -> dict:

@@ -11,11 +11,11 @@ import pytest
 import tomllib
 
 from conftest import ROOT, load_notebook, toc_chapters
+from utils.notebook import read_glued
 
 CHAPTERS = ["01_tensors", "02_broadcasting", "03_pixel_similarity", "04_sgd_quadratics", "05_mnist_learner",
             "06_handwritten_modules", "07_cifar2_feedforward"]
 NOTEBOOKS = toc_chapters()
-GLUE_KEY = "application/papermill.record/text/plain"
 
 
 def tags(cell: dict) -> list[str]:
@@ -36,16 +36,6 @@ def text_outputs(cell: dict) -> list[str]:
             if key.startswith("text/") or key.endswith("text/plain"):
                 texts.append(value if isinstance(value, str) else "".join(value))
     return texts
-
-
-def glued(nb: dict) -> dict[str, float]:
-    values = {}
-    for cell in nb["cells"]:
-        for out in cell.get("outputs", []):
-            name = out.get("metadata", {}).get("scrapbook", {}).get("name")
-            if name and GLUE_KEY in out.get("data", {}):
-                values[name] = float(out["data"][GLUE_KEY])
-    return values
 
 
 def ids(paths):
@@ -161,7 +151,7 @@ REQUIREMENTS = {
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=ids(NOTEBOOKS))
 def test_headline_numbers_are_glued_and_meet_references(path):
-    values = glued(load_notebook(path))
+    values = read_glued(path)
     for name, ok in REQUIREMENTS.get(path.stem, {}).items():
         assert name in values, f"{path.stem} does not glue {name}"
         assert ok(values[name]), f"{name} = {values[name]} misses its reference"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
@@ -86,3 +87,43 @@ def test_figures_are_embedded_and_not_empty(nb):
     for src in images:
         if src.startswith("../_images/"):
             assert (HTML / "_images" / src.removeprefix("../_images/")).stat().st_size > 100
+
+
+class _Links(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.links, self.ids = [], set()
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if "id" in attrs:
+            self.ids.add(attrs["id"])
+        for key in ("href", "src"):
+            if attrs.get(key):
+                self.links.append(attrs[key])
+
+
+def test_internal_links_and_anchors_resolve():
+    """An offline link check: every internal link and #anchor of every page points at something real."""
+    pages = {p: _parse(p) for p in HTML.rglob("*.html")}
+    broken = []
+    for path, parsed in pages.items():
+        for link in parsed.links:
+            if re.match(r"^[a-z]+:", link) or link.startswith("//"):
+                continue  # external (http, mailto, javascript, data): not checked offline
+            target, _, anchor = link.partition("#")
+            target = target.split("?")[0]
+            dest = (path.parent / target).resolve() if target else path
+            if dest.is_dir():
+                dest = dest / "index.html"
+            if not dest.exists():
+                broken.append(f"{path.relative_to(HTML)} -> {link}")
+            elif anchor and dest.suffix == ".html" and anchor not in pages.get(dest, _parse(dest)).ids:
+                broken.append(f"{path.relative_to(HTML)} -> {link} (no such anchor)")
+    assert broken == []
+
+
+def _parse(path: Path) -> _Links:
+    parser = _Links()
+    parser.feed(path.read_text(errors="replace"))
+    return parser

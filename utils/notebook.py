@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import warnings
+from pathlib import Path
 
 import torch
 
@@ -48,3 +50,30 @@ def glue_number(name: str, value: float, digits: int = 4) -> float:
         return rounded
     glue(name, rounded, display=False)
     return rounded
+
+
+GLUE_MIME = "application/papermill.record/text/plain"
+
+
+def read_glued(notebook_path: str | Path) -> dict[str, float]:
+    """The numbers a stored notebook published with :func:`glue_number`, by name."""
+    cells = json.loads(Path(notebook_path).read_text())["cells"]
+    values = {}
+    for cell in cells:
+        for output in cell.get("outputs", []):
+            name = output.get("metadata", {}).get("scrapbook", {}).get("name")
+            if name and GLUE_MIME in output.get("data", {}):
+                values[name] = float(output["data"][GLUE_MIME])
+    return values
+
+
+def glue_text(name: str, text: str) -> str:
+    """Publish a short string under ``name`` for ``{glue:text}`` references (stored, not shown)."""
+    if not name.isidentifier():
+        raise ValueError(f"glue names must be identifiers like 'status_accuracy', got {name!r}.")
+    try:
+        from myst_nb import glue
+    except ImportError:
+        return text
+    glue(name, text, display=False)
+    return text
