@@ -50,8 +50,8 @@ nbval: env  ## only the stored-output regression checks
 	"$(BIN)/python" -m pytest chapters
 
 outputs: env  ## re-execute every chapter in place: the one way committed outputs are produced
-	for nb in chapters/*.ipynb; do \
-	  "$(BIN)/jupyter" nbconvert --to notebook --execute --inplace --ExecutePreprocessor.timeout=900 "$$nb" || exit 1; \
+	cd chapters && for nb in *.ipynb; do \
+	  echo "executing $$nb"; "$(BIN)/jupyter" execute --inplace --timeout=900 "$$nb" || exit 1; \
 	done
 
 data: env  ## download (or take from the mirror) and verify every dataset

@@ -79,3 +79,8 @@ def test_pixel_table_is_stable_and_checks_shape():
     assert "11" in pixel_table(patch).data
     with pytest.raises(ValueError, match="2-D"):
         pixel_table(torch.zeros(2, 2, 2))
+
+
+def test_show_image_fixed_scale():
+    show_image(torch.full((4, 4), 100.0), vmin=0, vmax=255)
+    assert plt.gcf().axes[0].images[0].get_clim() == (0, 255)

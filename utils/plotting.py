@@ -33,21 +33,25 @@ def _to_numpy_image(image: Any) -> np.ndarray:
 
 
 def show_image(image: Any, title: str | None = None, ax: Any = None, cmap: str = "Greys",
-               size: float = 2.5) -> None:
-    """Show one image (tensor, array or PIL image) with an optional title."""
+               size: float = 2.5, vmin: float | None = None, vmax: float | None = None) -> None:
+    """Show one image (tensor, array or PIL image) with an optional title.
+
+    Grey images are stretched to their own range unless ``vmin``/``vmax`` fix the scale.
+    """
     import matplotlib.pyplot as plt
 
     array = _to_numpy_image(image)
     if ax is None:
         _, ax = plt.subplots(figsize=(size, size))
-    ax.imshow(array, cmap=cmap if array.ndim == 2 else None)
+    ax.imshow(array, cmap=cmap if array.ndim == 2 else None, vmin=vmin, vmax=vmax)
     ax.set_axis_off()
     if title is not None:
         ax.set_title(str(title))
 
 
 def show_images(images: Sequence[Any], titles: Sequence[Any] | None = None, nrows: int | None = None,
-                ncols: int | None = None, cmap: str = "Greys", size: float = 1.6) -> None:
+                ncols: int | None = None, cmap: str = "Greys", size: float = 1.6,
+                vmin: float | None = None, vmax: float | None = None) -> None:
     """Show images in a grid, each with its title; rows and columns are chosen when not given."""
     import matplotlib.pyplot as plt
 
@@ -65,7 +69,7 @@ def show_images(images: Sequence[Any], titles: Sequence[Any] | None = None, nrow
     fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, size * nrows * 1.1), squeeze=False)
     for i, ax in enumerate(axes.flat):
         if i < n:
-            show_image(images[i], None if titles is None else titles[i], ax=ax, cmap=cmap)
+            show_image(images[i], None if titles is None else titles[i], ax=ax, cmap=cmap, vmin=vmin, vmax=vmax)
         else:
             ax.set_axis_off()
     fig.tight_layout()
