@@ -30,6 +30,7 @@ sys.path.insert(0, str(ROOT))
 
 from utils.device import environment_report, get_device  # noqa: E402
 from utils.seeding import DEFAULT_THREADS, set_seed  # noqa: E402
+from utils.timing import best_time  # noqa: E402
 
 # (name, batch size, layer sizes, activation): the fully connected models the chapters train.
 MODELS = [
@@ -39,37 +40,9 @@ MODELS = [
 ]
 
 
-def _sync(device: torch.device) -> None:
-    if device.type == "cuda":
-        torch.cuda.synchronize()
-
-
-def _best_time(fn, device: torch.device, repeats: int = 5, min_time: float = 0.2) -> float:
-    """Seconds per call: the best of ``repeats`` timed loops, each long enough to be measurable."""
-    fn()
-    _sync(device)
-    n = 1
-    while True:
-        start = time.perf_counter()
-        for _ in range(n):
-            fn()
-        _sync(device)
-        if time.perf_counter() - start > min_time:
-            break
-        n *= 2
-    best = float("inf")
-    for _ in range(repeats):
-        start = time.perf_counter()
-        for _ in range(n):
-            fn()
-        _sync(device)
-        best = min(best, (time.perf_counter() - start) / n)
-    return best
-
-
 def matmul_gflops(m: int, k: int, n: int, device: torch.device) -> float:
     a, b = torch.randn(m, k, device=device), torch.randn(k, n, device=device)
-    return 2 * m * k * n / _best_time(lambda: a @ b, device) / 1e9
+    return 2 * m * k * n / best_time(lambda: a @ b, device=device, min_seconds=0.2) / 1e9
 
 
 def training_step_throughput(bs: int, sizes: list[int], act: type[nn.Module], device: torch.device) -> dict:
@@ -92,7 +65,7 @@ def training_step_throughput(bs: int, sizes: list[int], act: type[nn.Module], de
         loss.backward()
         opt.step()
 
-    seconds = _best_time(step, device)
+    seconds = best_time(step, device=device, min_seconds=0.2)
     # forward 2*in*out per layer; backward twice that (gradients for inputs and weights)
     flops = 6 * bs * sum(a * b for a, b in zip(sizes, sizes[1:]))
     achieved = flops / seconds / 1e9
