@@ -135,7 +135,7 @@ def test_results_page_shows_every_glued_number(browser, site_url):
     from selenium.webdriver.common.by import By
 
     source = "".join("".join(c["source"]) for c in load_notebook(ROOT / "chapters" / "results.ipynb")["cells"])
-    refs = re.findall(r"\{glue:text\}`(\d\d_\w+)\.ipynb::(\w+)`", source)
+    refs = re.findall(r"\{glue:text\}`(\d\d_\w+)\.ipynb::(\w+)(?::\w*)?`", source)
     assert len(refs) >= 15
     browser.get(f"{site_url}/chapters/results.html")
     text = browser.find_element(By.TAG_NAME, "article").text
