@@ -1,138 +1,286 @@
-"""Benchmark the book on this machine: `make bench` writes benchmarks/report-<device>.{md,json}.
+"""Benchmark the book on this machine: `make bench` writes benchmarks/report-<cpu|gpu>.{md,json}.
 
-1. Executes every chapter cold (a fresh kernel, in a temporary copy) and records its wall time and the
-   peak memory of the kernel, then times the nbval run over all chapters.
+1. Executes every chapter cold (a fresh kernel, on a temporary copy, so the committed outputs stay as
+   they are) and records its wall time and the peak memory of its kernel; then times nbval over all
+   chapters, and a rebuild of the book with nothing changed (when a current build exists).
 2. Measures matrix-multiply throughput (GFLOP/s) at the shapes the chapters' models use, and the
-   throughput of a full training step (forward, backward, SGD update) of the models of chapters 5, 6
-   and 7 from tensors on the device, as samples/s and as a fraction of the matmul throughput.
+   throughput of a training step (forward, backward, SGD update) of the fully connected models of
+   chapters 5, 6 and 7 from tensors on the device, as samples/s and as a fraction of the matmul
+   throughput at the model's largest layer.
+3. Reads the training throughput each chapter measured of its own loop (glued as ``*_samples_per_s``)
+   and puts it against the same matmul throughput.
+4. Checks the budgets of the book (see the README) and marks each one met or missed.
 
-Torch uses the same pinned thread count as the chapters (utils.seeding.DEFAULT_THREADS).
+Torch uses the same pinned thread count as the chapters (utils.seeding.DEFAULT_THREADS), except where
+a chapter measured on one thread.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
-import platform
-import resource
+import os
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
-import torch
-from torch import nn
-
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+import torch  # noqa: E402
+from torch import nn  # noqa: E402
 
 from utils.device import environment_report, get_device  # noqa: E402
+from utils.notebook import read_glued  # noqa: E402
 from utils.seeding import DEFAULT_THREADS, set_seed  # noqa: E402
-from utils.timing import best_time  # noqa: E402
+from utils.timing import best_time, threads  # noqa: E402
 
-# (name, batch size, layer sizes, activation): the fully connected models the chapters train.
-MODELS = [
-    ("ch5 simple net (MNIST 3/7)", 256, [784, 30, 1], nn.ReLU),
-    ("ch6 hidden layer (MNIST)", 256, [784, 100, 10], nn.ReLU),
-    ("ch7 CIFAR-2 fully connected", 64, [3072, 512, 2], nn.Tanh),
-]
+
+@dataclass(frozen=True)
+class TrainingLoop:
+    """A fully connected model a chapter trains, and the glued name of its measured loop throughput."""
+
+    name: str
+    chapter: str
+    batch_size: int
+    sizes: tuple[int, ...]
+    activation: type[nn.Module]
+    glue_name: str
+    threads: int  # the thread count the chapter measured its loop with
+
+
+LOOPS = (
+    TrainingLoop("ch5 two-layer net, fastai Learner (MNIST 3/7)", "05_mnist_learner", 256, (784, 30, 1), nn.ReLU,
+                 "simple_net_samples_per_s", DEFAULT_THREADS),
+    TrainingLoop("ch6 hidden layer, own loop (MNIST)", "06_handwritten_modules", 256, (784, 100, 10), nn.ReLU,
+                 "own_loop_samples_per_s", 1),
+    TrainingLoop("ch7 CIFAR-2 fully connected baseline", "07_cifar2_feedforward", 64, (3072, 512, 2), nn.Tanh,
+                 "cifar2_fc_samples_per_s", DEFAULT_THREADS),
+)
+
+# Budgets of issue "Build speed as a feature", in seconds (2-core CPU).
+BOOK_BUDGET_S = 6 * 60
+BOOK_AIM_S = 4 * 60
+CHAPTER_BUDGET_S = 4 * 60
+EARLY_CHAPTER_BUDGET_S = 60  # chapters 1-4
+REBUILD_BUDGET_S = 60
+LOOP_FRACTION_BUDGET = 0.5  # the CIFAR-2 fully connected loop, of the matmul throughput
+
+
+def training_flops_per_sample(sizes: tuple[int, ...]) -> int:
+    """Floating-point operations of one training sample through a stack of linear layers.
+
+    Forward: 2 per weight. Backward: 2 per weight for the weight gradients, and 2 per weight for the
+    input gradients of every layer but the first (nothing upstream of the first layer needs them).
+    Biases, activations and the loss are negligible and not counted.
+    """
+    if len(sizes) < 2 or any(s < 1 for s in sizes):
+        raise ValueError(f"sizes must be at least two positive layer widths, got {sizes!r}.")
+    weights = [a * b for a, b in zip(sizes, sizes[1:])]
+    return 4 * sum(weights) + 2 * sum(weights[1:])
 
 
 def matmul_gflops(m: int, k: int, n: int, device: torch.device) -> float:
+    """GFLOP/s of one (m, k) @ (k, n) matrix multiply, the fastest of several timed runs."""
     a, b = torch.randn(m, k, device=device), torch.randn(k, n, device=device)
     return 2 * m * k * n / best_time(lambda: a @ b, device=device, min_seconds=0.2) / 1e9
 
 
-def training_step_throughput(bs: int, sizes: list[int], act: type[nn.Module], device: torch.device) -> dict:
-    """Samples/s of forward + backward + SGD step, and its GFLOP/s against the matmul throughput."""
+def build_model(sizes: tuple[int, ...], activation: type[nn.Module]) -> nn.Sequential:
     layers: list[nn.Module] = []
     for i, (fan_in, fan_out) in enumerate(zip(sizes, sizes[1:])):
         layers.append(nn.Linear(fan_in, fan_out))
         if i < len(sizes) - 2:
-            layers.append(act())
-    model = nn.Sequential(*layers).to(device)
-    opt = torch.optim.SGD(model.parameters(), lr=0.01)
-    x = torch.randn(bs, sizes[0], device=device)
-    y = torch.randint(0, max(sizes[-1], 2), (bs,), device=device)
-    loss_fn = nn.functional.cross_entropy if sizes[-1] > 1 else (
-        lambda out, t: nn.functional.binary_cross_entropy_with_logits(out.squeeze(1), t.float()))
+            layers.append(activation())
+    return nn.Sequential(*layers)
 
-    def step():
+
+def training_step_samples_per_s(loop: TrainingLoop, device: torch.device) -> float:
+    """Samples/s of forward + backward + SGD step on one batch already on the device."""
+    model = build_model(loop.sizes, loop.activation).to(device)
+    opt = torch.optim.SGD(model.parameters(), lr=0.01)
+    x = torch.randn(loop.batch_size, loop.sizes[0], device=device)
+    if loop.sizes[-1] == 1:
+        y = torch.randint(0, 2, (loop.batch_size, 1), device=device).float()
+        loss_fn = nn.functional.binary_cross_entropy_with_logits
+    else:
+        y = torch.randint(0, loop.sizes[-1], (loop.batch_size,), device=device)
+        loss_fn = nn.functional.cross_entropy
+
+    def step() -> None:
         loss = loss_fn(model(x), y)
         opt.zero_grad()
         loss.backward()
         opt.step()
 
-    seconds = best_time(step, device=device, min_seconds=0.2)
-    # forward 2*in*out per layer; backward twice that (gradients for inputs and weights)
-    flops = 6 * bs * sum(a * b for a, b in zip(sizes, sizes[1:]))
-    achieved = flops / seconds / 1e9
-    # the matmul throughput of the model's largest layer at this batch size: the roofline here
-    big = max(zip(sizes, sizes[1:]), key=lambda ab: ab[0] * ab[1])
-    peak = matmul_gflops(bs, big[0], big[1], device)
-    return {"samples_per_s": bs / seconds, "gflops": achieved, "matmul_gflops": peak, "fraction": achieved / peak}
+    return loop.batch_size / best_time(step, device=device, min_seconds=0.2)
+
+
+def measure_loop(loop: TrainingLoop, device: torch.device, chapter_samples_per_s: float | None) -> dict:
+    """The bench's own step and the chapter's measured loop, both against the matmul roofline."""
+    flops = training_flops_per_sample(loop.sizes)
+    with threads(loop.threads):
+        peak = matmul_gflops(loop.batch_size, loop.sizes[0], loop.sizes[1], device)
+        step = training_step_samples_per_s(loop, device)
+    result = {"threads": loop.threads, "batch_size": loop.batch_size, "flops_per_sample": flops,
+              "matmul_gflops": peak, "step_samples_per_s": step, "step_fraction": step * flops / 1e9 / peak}
+    if chapter_samples_per_s is not None:
+        result["chapter_samples_per_s"] = chapter_samples_per_s
+        result["chapter_fraction"] = chapter_samples_per_s * flops / 1e9 / peak
+    return result
+
+
+_RUN_AND_REPORT_PEAK = """
+import resource, subprocess, sys
+subprocess.run(sys.argv[1:], check=True, capture_output=True)
+print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+"""
 
 
 def execute_chapter(notebook: Path, workdir: Path) -> dict:
-    """Run one chapter cold in a fresh kernel; return wall seconds and peak kernel memory (MiB)."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    start = time.perf_counter()
-    copy = workdir / notebook.name  # executed in a copy: the committed outputs stay as they are
+    """Run one chapter cold in a fresh kernel on a copy in ``workdir``; wall seconds and peak MiB.
+
+    The execution runs under its own small parent process, so the peak memory is this chapter's
+    kernel alone, not the largest of all chapters so far.
+    """
+    copy = workdir / notebook.name
     shutil.copy(notebook, copy)
-    subprocess.run([str(Path(sys.executable).parent / "jupyter"), "execute", "--inplace", "--timeout=900", str(copy)],
-                   check=True, capture_output=True, cwd=notebook.parent)
+    jupyter = str(Path(sys.executable).parent / "jupyter")
+    start = time.perf_counter()
+    done = subprocess.run([sys.executable, "-c", _RUN_AND_REPORT_PEAK, jupyter, "execute", "--inplace",
+                           "--timeout=900", str(copy)], check=True, capture_output=True, text=True,
+                          cwd=notebook.parent)
     wall = time.perf_counter() - start
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return {"wall_s": wall, "peak_mib": max(peak, before) / 1024}
+    return {"wall_s": wall, "peak_mib": int(done.stdout.split()[-1]) / 1024}
+
+
+def code_key() -> str:
+    """The same key the Makefile stamps on a build: utils/*.py and requirements.txt."""
+    digest = hashlib.sha256()
+    for path in sorted((ROOT / "utils").glob("*.py")) + [ROOT / "requirements.txt"]:
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def time_rebuild() -> float | None:
+    """Seconds of `make book` when a current build exists (nothing to execute), else None."""
+    stamp = ROOT / "_build" / ".code-key"
+    if not stamp.exists() or stamp.read_text().strip() != code_key():
+        return None
+    start = time.perf_counter()
+    subprocess.run(["make", "book"], check=True, capture_output=True, cwd=ROOT)
+    return time.perf_counter() - start
+
+
+def check_budgets(report: dict) -> list[dict]:
+    """Each budget with its measured value and whether it is met."""
+    checks = []
+
+    def add(what: str, value: float | None, limit: float, unit: str, at_least: bool = False) -> None:
+        if value is None:
+            return
+        met = value >= limit if at_least else value <= limit
+        checks.append({"budget": what, "measured": value, "limit": limit, "unit": unit, "met": met})
+
+    chapters = report.get("chapters", {})
+    if chapters:
+        add("whole book, cold", report["total_s"], BOOK_BUDGET_S, "s")
+        add("slowest chapter", max(c["wall_s"] for c in chapters.values()), CHAPTER_BUDGET_S, "s")
+        early = [c["wall_s"] for name, c in chapters.items() if name[:2] in {"01", "02", "03", "04"}]
+        if early:
+            add("slowest of chapters 1-4", max(early), EARLY_CHAPTER_BUDGET_S, "s")
+    add("rebuild with nothing changed", report.get("rebuild_s"), REBUILD_BUDGET_S, "s")
+    cifar = report.get("training", {}).get(LOOPS[-1].name, {})
+    add("CIFAR-2 FC loop, fraction of matmul throughput", cifar.get("chapter_fraction"), LOOP_FRACTION_BUDGET, "",
+        at_least=True)
+    return checks
+
+
+def to_markdown(report: dict) -> str:
+    env = report["environment"]
+    lines = [f"# Benchmark: {env['device']} ({env['cpu']}, {env['cpu cores']} cores, torch threads {report['threads']})",
+             "", f"Python {env['python']}, torch {env['torch']}, torchvision {env['torchvision']}, "
+             f"fastai {env['fastai']}. Measured {report['date']} by `make bench`.", ""]
+    if report.get("budgets"):
+        lines += ["## Budgets", "", "| budget | measured | limit | |", "|---|---:|---:|---|"]
+        for b in report["budgets"]:
+            sign = ">=" if b["budget"].startswith("CIFAR") else "<="
+            value = f"{b['measured']:.0%}" if b["unit"] == "" else f"{b['measured']:.1f} s"
+            limit = f"{b['limit']:.0%}" if b["unit"] == "" else f"{b['limit']:.0f} s"
+            lines.append(f"| {b['budget']} | {value} | {sign} {limit} | {'met' if b['met'] else '**missed**'} |")
+        lines.append("")
+    if report.get("chapters"):
+        lines += ["## Executing each chapter cold", "", "| chapter | wall time (s) | peak kernel memory (MiB) |",
+                  "|---|---:|---:|"]
+        for name, c in report["chapters"].items():
+            lines.append(f"| {name} | {c['wall_s']:.1f} | {c['peak_mib']:.0f} |")
+        lines += [f"| **total** | **{report['total_s']:.1f}** | |", "",
+                  f"nbval over all chapters: {report['nbval_s']:.1f} s.", ""]
+        if report.get("rebuild_s") is not None:
+            lines += [f"Rebuild of the book with nothing changed (`make book`): {report['rebuild_s']:.1f} s.", ""]
+    lines += ["## Matrix-multiply throughput", "", "| m x k x n | GFLOP/s |", "|---|---:|"]
+    lines += [f"| {shape} | {g:.1f} |" for shape, g in report["matmul"].items()]
+    lines += ["", "## Training throughput against the matmul roofline", "",
+              "FLOPs per sample count the forward pass, the weight gradients, and the input gradients of all "
+              "layers but the first. *Roofline*: one matmul at the batch size and the first layer's shape, with "
+              "the same thread count. *Step*: the bench's own forward + backward + SGD step on one batch already "
+              "on the device. *Chapter loop*: what the chapter measured of its own training loop (data loading, "
+              "Python overhead and, for the Learner, validation included).", "",
+              "| model | threads | batch | roofline GFLOP/s | step samples/s | step fraction "
+              "| chapter loop samples/s | chapter loop fraction |", "|---|---:|---:|---:|---:|---:|---:|---:|"]
+    for name, t in report["training"].items():
+        chapter = (f"{t['chapter_samples_per_s']:,.0f} | {t['chapter_fraction']:.0%}"
+                   if "chapter_samples_per_s" in t else "not measured | ")
+        lines.append(f"| {name} | {t['threads']} | {t['batch_size']} | {t['matmul_gflops']:.1f} | "
+                     f"{t['step_samples_per_s']:,.0f} | {t['step_fraction']:.0%} | {chapter} |")
+    return "\n".join(lines) + "\n"
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--skip-chapters", action="store_true", help="only the throughput measurements")
+    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks", help="folder for the report")
     args = parser.parse_args()
     set_seed(0)
     device = get_device()
-    report: dict = {"environment": environment_report(), "threads": DEFAULT_THREADS, "chapters": {}}
+    report: dict = {"environment": environment_report(), "threads": DEFAULT_THREADS,
+                    "date": time.strftime("%Y-%m-%d"), "chapters": {}}
+    glued: dict[str, dict[str, float]] = {}
 
     if not args.skip_chapters:
         with tempfile.TemporaryDirectory() as tmp:
             for nb in sorted((ROOT / "chapters").glob("[0-9][0-9]_*.ipynb")):
                 print(f"executing {nb.name} ...", flush=True)
                 report["chapters"][nb.stem] = execute_chapter(nb, Path(tmp))
-        start = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "pytest", "-q", "chapters"], check=True, cwd=ROOT, capture_output=True)
-        report["nbval_s"] = time.perf_counter() - start
+                glued[nb.stem] = read_glued(Path(tmp) / nb.name)
+                print(f"  {report['chapters'][nb.stem]['wall_s']:.1f} s", flush=True)
         report["total_s"] = sum(c["wall_s"] for c in report["chapters"].values())
+        print("nbval ...", flush=True)
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "chapters"], check=True,
+                       cwd=ROOT, capture_output=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
+        report["nbval_s"] = time.perf_counter() - start
+        print("rebuild ...", flush=True)
+        report["rebuild_s"] = time_rebuild()
 
     report["matmul"] = {f"{m}x{k}x{n}": matmul_gflops(m, k, n, device)
                         for m, k, n in [(64, 3072, 512), (256, 784, 100), (256, 784, 30), (1024, 1024, 1024)]}
-    report["training"] = {name: training_step_throughput(bs, sizes, act, device) for name, bs, sizes, act in MODELS}
+    report["training"] = {loop.name: measure_loop(loop, device, glued.get(loop.chapter, {}).get(loop.glue_name))
+                          for loop in LOOPS}
+    report["budgets"] = check_budgets(report)
 
     kind = "gpu" if device.type == "cuda" else "cpu"
-    out = ROOT / "benchmarks" / f"report-{kind}"
+    args.out.mkdir(parents=True, exist_ok=True)
+    out = args.out / f"report-{kind}"
     out.with_suffix(".json").write_text(json.dumps(report, indent=2) + "\n")
     out.with_suffix(".md").write_text(to_markdown(report))
     print(to_markdown(report))
-
-
-def to_markdown(report: dict) -> str:
-    env = report["environment"]
-    lines = [f"# Benchmark: {env['device']} ({env['cpu']}, {env['cpu cores']} cores, torch threads {report['threads']})",
-             "", f"Python {env['python']}, torch {env['torch']}, torchvision {env['torchvision']}, fastai {env['fastai']}.", ""]
-    if report["chapters"]:
-        lines += ["## Executing each chapter cold", "", "| chapter | wall time (s) | peak kernel memory (MiB) |", "|---|---:|---:|"]
-        for name, c in report["chapters"].items():
-            lines.append(f"| {name} | {c['wall_s']:.1f} | {c['peak_mib']:.0f} |")
-        lines += [f"| **total** | **{report['total_s']:.1f}** | |", "", f"nbval over all chapters: {report['nbval_s']:.1f} s.", ""]
-    lines += ["## Matrix-multiply throughput", "", "| m x k x n | GFLOP/s |", "|---|---:|"]
-    lines += [f"| {shape} | {g:.1f} |" for shape, g in report["matmul"].items()]
-    lines += ["", "## Training step throughput (forward + backward + SGD, data on the device)", "",
-              "| model | samples/s | GFLOP/s | matmul GFLOP/s at its largest layer | fraction |", "|---|---:|---:|---:|---:|"]
-    for name, t in report["training"].items():
-        lines.append(f"| {name} | {t['samples_per_s']:,.0f} | {t['gflops']:.1f} | {t['matmul_gflops']:.1f} | {t['fraction']:.0%} |")
-    return "\n".join(lines) + "\n"
 
 
 if __name__ == "__main__":

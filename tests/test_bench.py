@@ -1,0 +1,60 @@
+"""The benchmark's arithmetic and budget checks (the timings themselves are what `make bench` reports)."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+spec = importlib.util.spec_from_file_location("bench", ROOT / "benchmarks" / "bench.py")
+bench = importlib.util.module_from_spec(spec)
+sys.modules["bench"] = bench  # dataclasses look their module up there
+spec.loader.exec_module(bench)
+
+
+def test_flops_skip_the_input_gradient_of_the_first_layer():
+    # CIFAR-2 baseline: 3072 -> 512 -> 2
+    first, second = 3072 * 512, 512 * 2
+    assert bench.training_flops_per_sample((3072, 512, 2)) == 4 * first + 6 * second
+    assert bench.training_flops_per_sample((10, 1)) == 40
+
+
+def test_flops_reject_a_single_width():
+    with pytest.raises(ValueError, match="two positive"):
+        bench.training_flops_per_sample((784,))
+
+
+def _report(total: float, slowest_early: float, fraction: float, rebuild: float | None) -> dict:
+    chapters = {"01_tensors": {"wall_s": slowest_early, "peak_mib": 500.0},
+                "07_cifar2_feedforward": {"wall_s": total - slowest_early, "peak_mib": 2000.0}}
+    return {"chapters": chapters, "total_s": total, "rebuild_s": rebuild,
+            "training": {bench.LOOPS[-1].name: {"chapter_fraction": fraction}}}
+
+
+def test_budgets_met_and_missed():
+    good = {b["budget"]: b["met"] for b in bench.check_budgets(_report(200, 20, 0.6, 5.0))}
+    assert all(good.values()) and len(good) == 5
+    bad = {b["budget"]: b["met"] for b in bench.check_budgets(_report(400, 70, 0.4, 90.0))}
+    assert bad == {"whole book, cold": False, "slowest chapter": False, "slowest of chapters 1-4": False,
+                   "rebuild with nothing changed": False,
+                   "CIFAR-2 FC loop, fraction of matmul throughput": False}
+
+
+def test_unmeasured_budgets_are_left_out_not_passed():
+    checks = bench.check_budgets({"training": {}})
+    assert checks == []
+
+
+def test_markdown_marks_a_missed_budget():
+    report = _report(400, 20, 0.6, None)
+    report.update(environment={"device": "CPU", "cpu": "x86_64", "cpu cores": "2", "python": "3.11",
+                               "torch": "2", "torchvision": "0", "fastai": "2"},
+                  threads=2, date="2026-01-01", nbval_s=1.0, matmul={"1x1x1": 1.0},
+                  budgets=bench.check_budgets(report))
+    report["training"] = {}
+    text = bench.to_markdown(report)
+    assert "| whole book, cold | 400.0 s | <= 360 s | **missed** |" in text
+    assert "| rebuild" not in text
