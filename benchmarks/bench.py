@@ -53,6 +53,7 @@ class TrainingLoop:
     activation: type[nn.Module]
     glue_name: str
     threads: int  # the thread count the chapter measured its loop with
+    matmul_glue_name: str | None = None  # the matmul GFLOP/s the chapter measured beside its loop
 
 
 LOOPS = (
@@ -61,7 +62,7 @@ LOOPS = (
     TrainingLoop("ch6 hidden layer, own loop (MNIST)", "06_handwritten_modules", 256, (784, 100, 10), nn.ReLU,
                  "own_loop_samples_per_s", 1),
     TrainingLoop("ch7 CIFAR-2 fully connected baseline", "07_cifar2_feedforward", 64, (3072, 512, 2), nn.Tanh,
-                 "cifar2_fc_samples_per_s", DEFAULT_THREADS),
+                 "cifar2_fc_samples_per_s", DEFAULT_THREADS, "cifar2_fc_matmul_gflops"),
 )
 
 # Budgets of issue "Build speed as a feature", in seconds (2-core CPU).
@@ -122,8 +123,14 @@ def training_step_samples_per_s(loop: TrainingLoop, device: torch.device) -> flo
     return loop.batch_size / best_time(step, device=device, min_seconds=0.2)
 
 
-def measure_loop(loop: TrainingLoop, device: torch.device, chapter_samples_per_s: float | None) -> dict:
-    """The bench's own step and the chapter's measured loop, both against the matmul roofline."""
+def measure_loop(loop: TrainingLoop, device: torch.device, glued: dict[str, float]) -> dict:
+    """The bench's own step and the chapter's measured loop, both against the matmul roofline.
+
+    On a shared machine the speed drifts from minute to minute, so a loop timed in the chapter is put
+    against the larger of two matmul measurements: the bench's now, and the chapter's own, taken right
+    after its loop. The larger roofline gives the smaller, safer fraction.
+    """
+    chapter_samples_per_s = glued.get(loop.glue_name)
     flops = training_flops_per_sample(loop.sizes)
     with threads(loop.threads):
         peak = matmul_gflops(loop.batch_size, loop.sizes[0], loop.sizes[1], device)
@@ -131,8 +138,10 @@ def measure_loop(loop: TrainingLoop, device: torch.device, chapter_samples_per_s
     result = {"threads": loop.threads, "batch_size": loop.batch_size, "flops_per_sample": flops,
               "matmul_gflops": peak, "step_samples_per_s": step, "step_fraction": step * flops / 1e9 / peak}
     if chapter_samples_per_s is not None:
+        roofline = max(peak, glued.get(loop.matmul_glue_name or "", 0.0))
         result["chapter_samples_per_s"] = chapter_samples_per_s
-        result["chapter_fraction"] = chapter_samples_per_s * flops / 1e9 / peak
+        result["chapter_roofline_gflops"] = roofline
+        result["chapter_fraction"] = chapter_samples_per_s * flops / 1e9 / roofline
     return result
 
 
@@ -197,8 +206,10 @@ def check_budgets(report: dict) -> list[dict]:
             add("slowest of chapters 1-4", max(early), EARLY_CHAPTER_BUDGET_S, "s")
     add("rebuild with nothing changed", report.get("rebuild_s"), REBUILD_BUDGET_S, "s")
     cifar = report.get("training", {}).get(LOOPS[-1].name, {})
-    add("CIFAR-2 FC loop, fraction of matmul throughput", cifar.get("chapter_fraction"), LOOP_FRACTION_BUDGET, "",
-        at_least=True)
+    fractions = [cifar[key] for key in ("step_fraction", "chapter_fraction") if key in cifar]
+    # the lower of the bench's own step and the chapter's loop: the budget holds for both
+    add("CIFAR-2 FC loop, fraction of matmul throughput", min(fractions) if fractions else None,
+        LOOP_FRACTION_BUDGET, "", at_least=True)
     return checks
 
 
@@ -231,7 +242,9 @@ def to_markdown(report: dict) -> str:
               "layers but the first. *Roofline*: one matmul at the batch size and the first layer's shape, with "
               "the same thread count. *Step*: the bench's own forward + backward + SGD step on one batch already "
               "on the device. *Chapter loop*: what the chapter measured of its own training loop (data loading, "
-              "Python overhead and, for the Learner, validation included).", "",
+              "Python overhead and, for the Learner, validation included), against the larger of the roofline "
+              "above and the chapter's own matmul measurement taken right after its loop. The budget takes the "
+              "lower of the two fractions.", "",
               "| model | threads | batch | roofline GFLOP/s | step samples/s | step fraction "
               "| chapter loop samples/s | chapter loop fraction |", "|---|---:|---:|---:|---:|---:|---:|---:|"]
     for name, t in report["training"].items():
@@ -271,7 +284,7 @@ def main() -> None:
 
     report["matmul"] = {f"{m}x{k}x{n}": matmul_gflops(m, k, n, device)
                         for m, k, n in [(64, 3072, 512), (256, 784, 100), (256, 784, 30), (1024, 1024, 1024)]}
-    report["training"] = {loop.name: measure_loop(loop, device, glued.get(loop.chapter, {}).get(loop.glue_name))
+    report["training"] = {loop.name: measure_loop(loop, device, glued.get(loop.chapter, {}))
                           for loop in LOOPS}
     report["budgets"] = check_budgets(report)
 

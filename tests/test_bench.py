@@ -31,7 +31,7 @@ def _report(total: float, slowest_early: float, fraction: float, rebuild: float 
     chapters = {"01_tensors": {"wall_s": slowest_early, "peak_mib": 500.0},
                 "07_cifar2_feedforward": {"wall_s": total - slowest_early, "peak_mib": 2000.0}}
     return {"chapters": chapters, "total_s": total, "rebuild_s": rebuild,
-            "training": {bench.LOOPS[-1].name: {"chapter_fraction": fraction}}}
+            "training": {bench.LOOPS[-1].name: {"step_fraction": 0.9, "chapter_fraction": fraction}}}
 
 
 def test_budgets_met_and_missed():
@@ -41,6 +41,12 @@ def test_budgets_met_and_missed():
     assert bad == {"whole book, cold": False, "slowest chapter": False, "slowest of chapters 1-4": False,
                    "rebuild with nothing changed": False,
                    "CIFAR-2 FC loop, fraction of matmul throughput": False}
+
+
+def test_loop_budget_takes_the_lower_fraction():
+    report = {"training": {bench.LOOPS[-1].name: {"step_fraction": 0.45, "chapter_fraction": 0.9}}}
+    (check,) = bench.check_budgets(report)
+    assert check["measured"] == 0.45 and not check["met"]
 
 
 def test_unmeasured_budgets_are_left_out_not_passed():
