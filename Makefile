@@ -11,7 +11,7 @@ BIN := $(VENV)/bin
 export PYTHONPATH := $(CURDIR)
 export PYTHONUNBUFFERED := 1
 
-.PHONY: env browser book test unit nbval outputs data bench clean
+.PHONY: env browser book test unit nbval outputs data bench clean code-key
 
 env:
 	@if [ ! -f "$(VENV)/.complete" ]; then \
@@ -39,6 +39,9 @@ book: env
 	rm -rf _build/html/reports
 	time "$(BIN)/jupyter-book" build . -W -n --keep-going
 	@echo "$(CODE_KEY)" > _build/.code-key
+
+code-key:  ## print the stamp that decides whether the book's cached execution is still valid
+	@echo "$(CODE_KEY)"
 
 test: browser book
 	"$(BIN)/python" -m pytest -v -rs
