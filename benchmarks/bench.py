@@ -38,7 +38,7 @@ from torch import nn  # noqa: E402
 from utils.device import environment_report, get_device  # noqa: E402
 from utils.notebook import read_glued  # noqa: E402
 from utils.seeding import DEFAULT_THREADS, set_seed  # noqa: E402
-from utils.timing import best_time, threads  # noqa: E402
+from utils.timing import best_time, synchronize, threads  # noqa: E402
 
 
 @dataclass(frozen=True)
@@ -71,6 +71,7 @@ CHAPTER_BUDGET_S = 4 * 60
 EARLY_CHAPTER_BUDGET_S = 60  # chapters 1-4
 REBUILD_BUDGET_S = 60
 LOOP_FRACTION_BUDGET = 0.5  # the CIFAR-2 fully connected loop, of the matmul throughput
+SPEED_PROBE = (64, 3072, 512)  # the matmul that tells how fast the machine is at the moment
 
 
 def training_flops_per_sample(sizes: tuple[int, ...]) -> int:
@@ -90,6 +91,19 @@ def matmul_gflops(m: int, k: int, n: int, device: torch.device) -> float:
     """GFLOP/s of one (m, k) @ (k, n) matrix multiply, the fastest of several timed runs."""
     a, b = torch.randn(m, k, device=device), torch.randn(k, n, device=device)
     return 2 * m * k * n / best_time(lambda: a @ b, device=device, min_seconds=0.2) / 1e9
+
+
+def sustained_matmul_gflops(m: int, k: int, n: int, device: torch.device, seconds: float = 3.0) -> float:
+    """GFLOP/s of back-to-back (m, k) @ (k, n) matmuls over ``seconds``: stalls count, unlike a best time."""
+    a, b = torch.randn(m, k, device=device), torch.randn(k, n, device=device)
+    a @ b  # warm up
+    calls, start = 0, time.perf_counter()
+    while time.perf_counter() - start < seconds:
+        for _ in range(10):
+            a @ b
+        synchronize(device)
+        calls += 10
+    return 2 * m * k * n * calls / (time.perf_counter() - start) / 1e9
 
 
 def build_model(sizes: tuple[int, ...], activation: type[nn.Module]) -> nn.Sequential:
@@ -228,6 +242,11 @@ def to_markdown(report: dict) -> str:
                   f"nbval over all chapters: {report['nbval_s']:.1f} s.", ""]
         if report.get("rebuild_s") is not None:
             lines += [f"Rebuild of the book with nothing changed (`make book`): {report['rebuild_s']:.1f} s.", ""]
+        if "speed_before_gflops" in report and "speed_after_gflops" in report:
+            lines += [f"Machine speed around the chapters: {'x'.join(map(str, SPEED_PROBE))} matmuls run back to back "
+                      f"for 3 s averaged {report['speed_before_gflops']:.1f} GFLOP/s just before them and "
+                      f"{report['speed_after_gflops']:.1f} GFLOP/s just after (the table below gives the best of "
+                      "short runs instead).", ""]
     lines += ["## Matrix-multiply throughput", "", "| m x k x n | GFLOP/s |", "|---|---:|"]
     lines += [f"| {shape} | {g:.1f} |" for shape, g in report["matmul"].items()]
     lines += ["", "## Training throughput against the matmul roofline", "",
@@ -260,6 +279,10 @@ def main() -> None:
     glued: dict[str, dict[str, float]] = {}
 
     if not args.skip_chapters:
+        # Shared cores change speed from hour to hour: matmuls run back to back for a few seconds before and
+        # after the chapters show how fast the machine was around them. (A best-of-several time would not:
+        # it picks the undisturbed moments.)
+        report["speed_before_gflops"] = sustained_matmul_gflops(*SPEED_PROBE, device)
         with tempfile.TemporaryDirectory() as tmp:
             for nb in sorted((ROOT / "chapters").glob("[0-9][0-9]_*.ipynb")):
                 print(f"executing {nb.name} ...", flush=True)
@@ -274,6 +297,7 @@ def main() -> None:
         report["nbval_s"] = time.perf_counter() - start
         print("rebuild ...", flush=True)
         report["rebuild_s"] = time_rebuild()
+        report["speed_after_gflops"] = sustained_matmul_gflops(*SPEED_PROBE, device)
 
     report["matmul"] = {f"{m}x{k}x{n}": matmul_gflops(m, k, n, device)
                         for m, k, n in [(64, 3072, 512), (256, 784, 100), (256, 784, 30), (1024, 1024, 1024)]}

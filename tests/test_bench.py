@@ -64,3 +64,15 @@ def test_markdown_marks_a_missed_budget():
     text = bench.to_markdown(report)
     assert "| whole book, cold | 400.0 s | <= 360 s | **missed** |" in text
     assert "| rebuild" not in text
+
+
+def test_markdown_states_the_machine_speed_only_when_both_probes_ran():
+    report = _report(300, 20, 0.6, None)
+    report.update(environment={"device": "CPU", "cpu": "x86_64", "cpu cores": "2", "python": "3.11",
+                               "torch": "2", "torchvision": "0", "fastai": "2"},
+                  threads=2, date="2026-01-01", nbval_s=1.0, matmul={"1x1x1": 1.0}, training={},
+                  speed_before_gflops=120.04, speed_after_gflops=61.0)
+    text = bench.to_markdown(report)
+    assert "averaged 120.0 GFLOP/s just before them and 61.0 GFLOP/s just after" in text
+    del report["speed_after_gflops"]
+    assert "Machine speed" not in bench.to_markdown(report)

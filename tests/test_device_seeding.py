@@ -44,12 +44,16 @@ def test_set_seed_makes_every_generator_repeat():
     assert draw() != first
 
 
-def test_set_seed_pins_threads_and_determinism():
+@pytest.mark.parametrize("cuda", [False, True])
+def test_set_seed_pins_threads_and_determinism(monkeypatch, cuda):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: cuda)
     old = torch.get_num_threads()
     try:
         set_seed(0, threads=1)
         assert torch.get_num_threads() == 1
-        assert torch.are_deterministic_algorithms_enabled()
+        assert torch.backends.cudnn.deterministic and not torch.backends.cudnn.benchmark
+        # deterministic kernels are switched on only where they exist to be switched on: CUDA
+        assert torch.are_deterministic_algorithms_enabled() == cuda
     finally:
         torch.use_deterministic_algorithms(False)
         torch.set_num_threads(old)
