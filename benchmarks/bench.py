@@ -25,6 +25,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -72,6 +73,7 @@ EARLY_CHAPTER_BUDGET_S = 60  # chapters 1-4
 REBUILD_BUDGET_S = 60
 LOOP_FRACTION_BUDGET = 0.5  # the CIFAR-2 fully connected loop, of the matmul throughput
 SPEED_PROBE = (64, 3072, 512)  # the matmul that tells how fast the machine is at the moment
+SPEED_PROBE_SECONDS = 3.0
 
 
 def training_flops_per_sample(sizes: tuple[int, ...]) -> int:
@@ -87,23 +89,30 @@ def training_flops_per_sample(sizes: tuple[int, ...]) -> int:
     return 4 * sum(weights) + 2 * sum(weights[1:])
 
 
+def _matmul(m: int, k: int, n: int, device: torch.device) -> tuple[Callable[[], torch.Tensor], float]:
+    """A call computing one (m, k) @ (k, n) product on random operands, and its GFLOP count."""
+    a, b = torch.randn(m, k, device=device), torch.randn(k, n, device=device)
+    return (lambda: a @ b), 2 * m * k * n / 1e9
+
+
 def matmul_gflops(m: int, k: int, n: int, device: torch.device) -> float:
     """GFLOP/s of one (m, k) @ (k, n) matrix multiply, the fastest of several timed runs."""
-    a, b = torch.randn(m, k, device=device), torch.randn(k, n, device=device)
-    return 2 * m * k * n / best_time(lambda: a @ b, device=device, min_seconds=0.2) / 1e9
+    call, gflop = _matmul(m, k, n, device)
+    return gflop / best_time(call, device=device, min_seconds=0.2)
 
 
-def sustained_matmul_gflops(m: int, k: int, n: int, device: torch.device, seconds: float = 3.0) -> float:
+def sustained_matmul_gflops(m: int, k: int, n: int, device: torch.device,
+                            seconds: float = SPEED_PROBE_SECONDS) -> float:
     """GFLOP/s of back-to-back (m, k) @ (k, n) matmuls over ``seconds``: stalls count, unlike a best time."""
-    a, b = torch.randn(m, k, device=device), torch.randn(k, n, device=device)
-    a @ b  # warm up
+    call, gflop = _matmul(m, k, n, device)
+    call()  # warm up
     calls, start = 0, time.perf_counter()
     while time.perf_counter() - start < seconds:
         for _ in range(10):
-            a @ b
+            call()
         synchronize(device)
         calls += 10
-    return 2 * m * k * n * calls / (time.perf_counter() - start) / 1e9
+    return gflop * calls / (time.perf_counter() - start)
 
 
 def build_model(sizes: tuple[int, ...], activation: type[nn.Module]) -> nn.Sequential:
@@ -244,7 +253,7 @@ def to_markdown(report: dict) -> str:
             lines += [f"Rebuild of the book with nothing changed (`make book`): {report['rebuild_s']:.1f} s.", ""]
         if "speed_before_gflops" in report and "speed_after_gflops" in report:
             lines += [f"Machine speed around the chapters: {'x'.join(map(str, SPEED_PROBE))} matmuls run back to back "
-                      f"for 3 s averaged {report['speed_before_gflops']:.1f} GFLOP/s just before them and "
+                      f"for {SPEED_PROBE_SECONDS:.0f} s averaged {report['speed_before_gflops']:.1f} GFLOP/s just before them and "
                       f"{report['speed_after_gflops']:.1f} GFLOP/s just after (the table below gives the best of "
                       "short runs instead).", ""]
     lines += ["## Matrix-multiply throughput", "", "| m x k x n | GFLOP/s |", "|---|---:|"]
@@ -300,7 +309,7 @@ def main() -> None:
         report["speed_after_gflops"] = sustained_matmul_gflops(*SPEED_PROBE, device)
 
     report["matmul"] = {f"{m}x{k}x{n}": matmul_gflops(m, k, n, device)
-                        for m, k, n in [(64, 3072, 512), (256, 784, 100), (256, 784, 30), (1024, 1024, 1024)]}
+                        for m, k, n in [SPEED_PROBE, (256, 784, 100), (256, 784, 30), (1024, 1024, 1024)]}
     report["training"] = {loop.name: measure_loop(loop, device, glued.get(loop.chapter, {}))
                           for loop in LOOPS}
     report["budgets"] = check_budgets(report)

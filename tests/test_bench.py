@@ -27,6 +27,10 @@ def test_flops_reject_a_single_width():
         bench.training_flops_per_sample((784,))
 
 
+ENVIRONMENT = {"device": "CPU", "cpu": "x86_64", "cpu cores": "2", "python": "3.11", "torch": "2",
+               "torchvision": "0", "fastai": "2"}
+
+
 def _report(total: float, slowest_early: float, fraction: float, rebuild: float | None) -> dict:
     chapters = {"01_tensors": {"wall_s": slowest_early, "peak_mib": 500.0},
                 "07_cifar2_feedforward": {"wall_s": total - slowest_early, "peak_mib": 2000.0}}
@@ -56,8 +60,7 @@ def test_unmeasured_budgets_are_left_out_not_passed():
 
 def test_markdown_marks_a_missed_budget():
     report = _report(400, 20, 0.6, None)
-    report.update(environment={"device": "CPU", "cpu": "x86_64", "cpu cores": "2", "python": "3.11",
-                               "torch": "2", "torchvision": "0", "fastai": "2"},
+    report.update(environment=ENVIRONMENT,
                   threads=2, date="2026-01-01", nbval_s=1.0, matmul={"1x1x1": 1.0},
                   budgets=bench.check_budgets(report))
     report["training"] = {}
@@ -68,8 +71,7 @@ def test_markdown_marks_a_missed_budget():
 
 def test_markdown_states_the_machine_speed_only_when_both_probes_ran():
     report = _report(300, 20, 0.6, None)
-    report.update(environment={"device": "CPU", "cpu": "x86_64", "cpu cores": "2", "python": "3.11",
-                               "torch": "2", "torchvision": "0", "fastai": "2"},
+    report.update(environment=ENVIRONMENT,
                   threads=2, date="2026-01-01", nbval_s=1.0, matmul={"1x1x1": 1.0}, training={},
                   speed_before_gflops=120.04, speed_after_gflops=61.0)
     text = bench.to_markdown(report)
