@@ -87,6 +87,51 @@ def test_tampered_manifest_is_rejected(fake_mirror):
         prepare_dataset(spec.name)
 
 
+def _age(folder: Path, seconds: float = 3600) -> None:
+    """Set every file's modification time ``seconds`` into the past, like a mirror copied long ago."""
+    past = time.time() - seconds
+    for p in folder.rglob("*"):
+        os.utime(p, (past, past))
+
+
+def _count_hashing(monkeypatch) -> list[Path]:
+    hashed: list[Path] = []
+    real_md5_of = data.md5_of
+    monkeypatch.setattr(data, "md5_of", lambda path, limit=None: hashed.append(path) or real_md5_of(path, limit))
+    return hashed
+
+
+def test_verified_mirror_is_not_hashed_again_until_a_file_changes(fake_mirror, monkeypatch):
+    mirror, spec = fake_mirror
+    _age(mirror)
+    hashed = _count_hashing(monkeypatch)
+    prepare_dataset(spec.name)
+    assert len(hashed) == 3
+    prepare_dataset(spec.name)
+    assert len(hashed) == 3  # the stamp vouched for the unchanged files
+    corrupt = mirror / "tiny" / "train" / "7" / "2.png"
+    corrupt.write_bytes(b"sevem")  # same size, new modification time
+    with pytest.raises(DataError, match="2.png is corrupt"):
+        prepare_dataset(spec.name)
+
+
+def test_failed_check_leaves_no_stamp(fake_mirror):
+    mirror, spec = fake_mirror
+    (mirror / "tiny" / "labels.csv").write_bytes(b"oops")
+    _age(mirror)
+    for _ in range(2):  # the second call must check again, not trust the first
+        with pytest.raises(DataError, match="labels.csv is corrupt"):
+            prepare_dataset(spec.name)
+
+
+def test_recently_modified_files_get_no_stamp(fake_mirror, monkeypatch):
+    mirror, spec = fake_mirror  # files written just now: a same-size edit might keep their mtime
+    hashed = _count_hashing(monkeypatch)
+    prepare_dataset(spec.name)
+    prepare_dataset(spec.name)
+    assert len(hashed) == 6
+
+
 def test_mirror_variable_pointing_nowhere_names_the_variable(isolated_cache, monkeypatch, tmp_path):
     monkeypatch.setenv("COURSE_DATA_MIRROR", str(tmp_path / "nope"))
     with pytest.raises(DataError, match="COURSE_DATA_MIRROR"):
@@ -191,6 +236,11 @@ def test_downloaded_archive_is_extracted_and_verified(server, isolated_cache, mo
     path = prepare_dataset("tiny")
     assert (path / "train" / "7" / "2.png").read_bytes() == b"seven"
     assert (isolated_cache / "archive" / "tiny.tgz").exists()
+    _age(path)
+    hashed = _count_hashing(monkeypatch)
+    prepare_dataset("tiny")  # full check, then a stamp for the aged files
+    prepare_dataset("tiny")  # stat only
+    assert len(hashed) == 3
 
 
 # ----------------------------------------------------------------------------- the real mirror

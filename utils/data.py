@@ -10,6 +10,9 @@ Chapters load data exactly as readers will elsewhere (``untar_data(URLs.MNIST_SA
   The mirror is only read; anything written goes to the cache (fastai's data folder).
 * Without it, the files are downloaded from their upstream URLs into the cache, checked, and moved
   into place only once complete, so a failed download leaves no partial file.
+* A dataset that passed a full checksum check gets a stamp in ``<cache>/.verified``; later calls only
+  ``stat`` its files and hash them again if any file's size, inode or modification time changed. Delete
+  that folder to force a full check.
 
 Run ``python -m utils.data`` to prefetch and verify every dataset the course uses.
 """
@@ -24,12 +27,15 @@ import socket
 import sys
 import tarfile
 import tempfile
+import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
 MIRROR_ENV = "COURSE_DATA_MIRROR"
+VERIFIED_DIR = ".verified"  # in the cache: one stamp per dataset that passed a full checksum check
+RACY_SECONDS = 2.0
 DOWNLOAD_TIMEOUT_S = 15.0
 _CHUNK = 1 << 20
 
@@ -172,6 +178,47 @@ def read_manifest(path: Path) -> list[str]:
     return lines
 
 
+def _stat_fingerprint(paths: list[Path]) -> str | None:
+    """sha256 of every file's path, size, inode and modification time; ``None`` if one is missing."""
+    digest = hashlib.sha256()
+    for path in paths:
+        try:
+            st = path.stat()
+        except OSError:
+            return None
+        digest.update(f"{path}\0{st.st_size}\0{st.st_ino}\0{st.st_mtime_ns}\n".encode())
+    return digest.hexdigest()
+
+
+def _stamp_path(name: str) -> Path:
+    return data_root() / VERIFIED_DIR / f"{name}.sha256"
+
+
+def unchanged_since_verified(name: str, paths: list[Path]) -> bool:
+    """True when ``paths`` passed a full check before and none has been touched since (cheap: ``stat`` only)."""
+    stamp = _stamp_path(name)
+    fingerprint = _stat_fingerprint(paths)
+    return fingerprint is not None and stamp.is_file() and stamp.read_text().strip() == fingerprint
+
+
+def record_verified(name: str, paths: list[Path]) -> None:
+    """Remember that ``paths`` just passed a full check, so the next call can skip hashing them.
+
+    Like git's index, it refuses to vouch for files modified in the last two seconds: within the clock's
+    granularity, a later same-size edit could leave the modification time unchanged.
+    """
+    fingerprint = _stat_fingerprint(paths)
+    newest = max((p.stat().st_mtime for p in paths), default=0.0)
+    if fingerprint is None or newest > time.time() - RACY_SECONDS:
+        return
+    stamp = _stamp_path(name)
+    stamp.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=stamp.parent, suffix=".part")
+    with os.fdopen(fd, "w") as f:
+        f.write(fingerprint + "\n")
+    os.replace(tmp, stamp)
+
+
 def verify_files(base: Path, manifest_lines: list[str], fix: str) -> int:
     """Check every file of a manifest (paths relative to ``base``); return how many were checked.
 
@@ -250,9 +297,13 @@ def _prepare_archive(spec: ArchiveDataset, mirror: Path | None, root: Path) -> t
                 f"Restore the mirror from its source, or unset {MIRROR_ENV} to download."
             )
         _replace_link(target, mirror / spec.name)
-        fix = (f"Restore the file from the original dataset (or re-copy the mirror {mirror}), "
-               f"or unset {MIRROR_ENV} to download it.")
-        return target, verify_files(root, manifest, fix)
+        paths = [root / line.split(maxsplit=1)[1] for line in manifest]
+        if not unchanged_since_verified(spec.name, paths):
+            fix = (f"Restore the file from the original dataset (or re-copy the mirror {mirror}), "
+                   f"or unset {MIRROR_ENV} to download it.")
+            verify_files(root, manifest, fix)
+            record_verified(spec.name, paths)
+        return target, len(manifest)
     if not target.exists():
         size, md5_first_mib = spec.archive_check()
         archive = download(spec.url, _archive_dir() / f"{spec.name}.tgz", size,
@@ -261,13 +312,16 @@ def _prepare_archive(spec: ArchiveDataset, mirror: Path | None, root: Path) -> t
             with tarfile.open(archive) as tar:
                 tar.extractall(tmp, filter="data")
             os.replace(Path(tmp) / spec.name, target)
-    lines = [f"{md5_of(p)}  {p.relative_to(root).as_posix()}" for p in sorted(target.rglob("*")) if p.is_file()]
-    if manifest_digest(lines) != spec.manifest_sha256:
-        raise DataError(
-            f"The files in {target} differ from the published {spec.name} dataset. Delete that folder "
-            f"and run again to download it afresh, or set {MIRROR_ENV} to a verified mirror."
-        )
-    return target, len(lines)
+    paths = sorted(p for p in target.rglob("*") if p.is_file())
+    if not unchanged_since_verified(spec.name, paths):
+        lines = [f"{md5_of(p)}  {p.relative_to(root).as_posix()}" for p in paths]
+        if manifest_digest(lines) != spec.manifest_sha256:
+            raise DataError(
+                f"The files in {target} differ from the published {spec.name} dataset. Delete that folder "
+                f"and run again to download it afresh, or set {MIRROR_ENV} to a verified mirror."
+            )
+        record_verified(spec.name, paths)
+    return target, len(paths)
 
 
 def _prepare_mnist(spec: MnistDataset, mirror: Path | None, root: Path) -> tuple[Path, int]:
