@@ -74,6 +74,7 @@ REBUILD_BUDGET_S = 60
 LOOP_FRACTION_BUDGET = 0.5  # the CIFAR-2 fully connected loop, of the matmul throughput
 SPEED_PROBE = (64, 3072, 512)  # the matmul that tells how fast the machine is at the moment
 SPEED_PROBE_SECONDS = 3.0
+STEP_ROUNDS = 5  # paired (matmul, training step) timings per fully connected model
 
 
 def training_flops_per_sample(sizes: tuple[int, ...]) -> int:
@@ -124,8 +125,8 @@ def build_model(sizes: tuple[int, ...], activation: type[nn.Module]) -> nn.Seque
     return nn.Sequential(*layers)
 
 
-def training_step_samples_per_s(loop: TrainingLoop, device: torch.device) -> float:
-    """Samples/s of forward + backward + SGD step on one batch already on the device."""
+def training_step(loop: TrainingLoop, device: torch.device) -> Callable[[], None]:
+    """Forward + backward + SGD step of the loop's model on one batch already on the device."""
     model = build_model(loop.sizes, loop.activation).to(device)
     opt = torch.optim.SGD(model.parameters(), lr=0.01)
     x = torch.randn(loop.batch_size, loop.sizes[0], device=device)
@@ -142,7 +143,7 @@ def training_step_samples_per_s(loop: TrainingLoop, device: torch.device) -> flo
         loss.backward()
         opt.step()
 
-    return loop.batch_size / best_time(step, device=device, min_seconds=0.2)
+    return step
 
 
 def measure_loop(loop: TrainingLoop, device: torch.device, glued: dict[str, float]) -> dict:
@@ -151,16 +152,24 @@ def measure_loop(loop: TrainingLoop, device: torch.device, glued: dict[str, floa
     On a shared machine the speed drifts from minute to minute, so a loop timed in the chapter is put
     against the larger of two matmul measurements: the bench's now, and the chapter's own, taken right
     after its loop. The larger roofline gives the smaller, safer fraction.
+
+    The bench's step and its matmul are timed in alternation, STEP_ROUNDS times, so that each step time
+    has a matmul time from the same minute; the fraction is the median of those paired ratios.
     """
     chapter_samples_per_s = glued.get(loop.glue_name)
     flops = training_flops_per_sample(loop.sizes)
+    rounds = []
     with threads(loop.threads):
-        peak = matmul_gflops(loop.batch_size, loop.sizes[0], loop.sizes[1], device)
-        step = training_step_samples_per_s(loop, device)
+        step = training_step(loop, device)
+        for _ in range(STEP_ROUNDS):
+            peak = matmul_gflops(loop.batch_size, loop.sizes[0], loop.sizes[1], device)
+            samples_per_s = loop.batch_size / best_time(step, device=device, min_seconds=0.2)
+            rounds.append((samples_per_s * flops / 1e9 / peak, peak, samples_per_s))
+    fraction, peak, samples_per_s = sorted(rounds)[len(rounds) // 2]
     result = {"threads": loop.threads, "batch_size": loop.batch_size, "flops_per_sample": flops,
-              "matmul_gflops": peak, "step_samples_per_s": step, "step_fraction": step * flops / 1e9 / peak}
+              "matmul_gflops": peak, "step_samples_per_s": samples_per_s, "step_fraction": fraction}
     if chapter_samples_per_s is not None:
-        roofline = max(peak, glued.get(loop.matmul_glue_name or "", 0.0))
+        roofline = max(max(r[1] for r in rounds), glued.get(loop.matmul_glue_name or "", 0.0))
         result["chapter_samples_per_s"] = chapter_samples_per_s
         result["chapter_roofline_gflops"] = roofline
         result["chapter_fraction"] = chapter_samples_per_s * flops / 1e9 / roofline
@@ -262,10 +271,11 @@ def to_markdown(report: dict) -> str:
               "FLOPs per sample count the forward pass, the weight gradients, and the input gradients of all "
               "layers but the first. *Roofline*: one matmul at the batch size and the first layer's shape, with "
               "the same thread count. *Step*: the bench's own forward + backward + SGD step on one batch already "
-              "on the device. *Chapter loop*: what the chapter measured of its own training loop (data loading, "
-              "Python overhead and, for the Learner, validation included), against the larger of the roofline "
-              "above and the chapter's own matmul measurement taken right after its loop. The budget takes the "
-              "lower of the two fractions.", "",
+              f"on the device, timed in alternation with the roofline matmul, {STEP_ROUNDS} rounds; the table "
+              "gives the round with the median ratio. *Chapter loop*: what the chapter measured of its own "
+              "training loop (data loading, Python overhead and, for the Learner, validation included), against "
+              "the larger of the fastest roofline round and the chapter's own matmul measurement taken right "
+              "after its loop. The budget takes the lower of the two fractions.", "",
               "| model | threads | batch | roofline GFLOP/s | step samples/s | step fraction "
               "| chapter loop samples/s | chapter loop fraction |", "|---|---:|---:|---:|---:|---:|---:|---:|"]
     for name, t in report["training"].items():

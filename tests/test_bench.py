@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import torch
 
 ROOT = Path(__file__).resolve().parents[1]
 spec = importlib.util.spec_from_file_location("bench", ROOT / "benchmarks" / "bench.py")
@@ -78,3 +79,24 @@ def test_markdown_states_the_machine_speed_only_when_both_probes_ran():
     assert "averaged 120.0 GFLOP/s just before them and 61.0 GFLOP/s just after" in text
     del report["speed_after_gflops"]
     assert "Machine speed" not in bench.to_markdown(report)
+
+
+def test_step_fraction_is_the_median_of_paired_rounds(monkeypatch):
+    # (machine speed in GFLOP/s, step rate as a fraction of it) for each round: the speed drifts
+    rounds = iter([(100.0, 0.45), (50.0, 0.9), (100.0, 0.6), (60.0, 0.55), (90.0, 0.7)])
+    now = {}
+
+    def fake_matmul(m, k, n, device):
+        now["speed"], now["ratio"] = next(rounds)
+        return now["speed"]
+
+    loop = bench.LOOPS[-1]
+    flops = bench.training_flops_per_sample(loop.sizes)
+    monkeypatch.setattr(bench, "matmul_gflops", fake_matmul)
+    monkeypatch.setattr(bench, "best_time", lambda fn, device=None, min_seconds=0.0:
+                        loop.batch_size * flops / (now["ratio"] * now["speed"] * 1e9))
+    result = bench.measure_loop(loop, torch.device("cpu"), {loop.glue_name: 0.3 * 100e9 / flops})
+    # one round alone could read anything from 0.45 to 0.9; the median of the paired rounds is 0.6
+    assert result["step_fraction"] == pytest.approx(0.6)
+    assert result["matmul_gflops"] == 100.0 and result["step_samples_per_s"] == pytest.approx(60e9 / flops)
+    assert result["chapter_fraction"] == pytest.approx(0.3)  # the chapter's loop against the fastest round
