@@ -30,6 +30,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -178,44 +179,38 @@ def read_manifest(path: Path) -> list[str]:
     return lines
 
 
-def _stat_fingerprint(paths: list[Path]) -> str | None:
-    """sha256 of every file's path, size, inode and modification time; ``None`` if one is missing."""
-    digest = hashlib.sha256()
+def _stat_fingerprint(paths: list[Path]) -> tuple[str, float] | None:
+    """sha256 of every file's path, size, inode and modification time, and the newest modification
+    time; ``None`` if a file is missing."""
+    digest, newest = hashlib.sha256(), 0.0
     for path in paths:
         try:
             st = path.stat()
         except OSError:
             return None
         digest.update(f"{path}\0{st.st_size}\0{st.st_ino}\0{st.st_mtime_ns}\n".encode())
-    return digest.hexdigest()
+        newest = max(newest, st.st_mtime)
+    return digest.hexdigest(), newest
 
 
-def _stamp_path(name: str) -> Path:
-    return data_root() / VERIFIED_DIR / f"{name}.sha256"
+def _check_once(name: str, paths: list[Path], check: Callable[[], object]) -> None:
+    """Run ``check`` (a full checksum check that raises on failure) unless ``paths`` passed it before
+    and none of them has changed since, as seen by ``stat`` alone.
 
-
-def unchanged_since_verified(name: str, paths: list[Path]) -> bool:
-    """True when ``paths`` passed a full check before and none has been touched since (cheap: ``stat`` only)."""
-    stamp = _stamp_path(name)
-    fingerprint = _stat_fingerprint(paths)
-    return fingerprint is not None and stamp.is_file() and stamp.read_text().strip() == fingerprint
-
-
-def record_verified(name: str, paths: list[Path]) -> None:
-    """Remember that ``paths`` just passed a full check, so the next call can skip hashing them.
-
-    Like git's index, it refuses to vouch for files modified in the last two seconds: within the clock's
-    granularity, a later same-size edit could leave the modification time unchanged.
+    A pass leaves a stamp in the cache. Like git's index, no stamp vouches for files modified in the
+    last ``RACY_SECONDS``: within the clock's granularity, a later same-size edit could keep the mtime.
     """
-    fingerprint = _stat_fingerprint(paths)
-    newest = max((p.stat().st_mtime for p in paths), default=0.0)
-    if fingerprint is None or newest > time.time() - RACY_SECONDS:
+    stamp = data_root() / VERIFIED_DIR / f"{name}.sha256"
+    seen = _stat_fingerprint(paths)
+    if seen is not None and stamp.is_file() and stamp.read_text().strip() == seen[0]:
         return
-    stamp = _stamp_path(name)
+    check()
+    if seen is None or seen[1] > time.time() - RACY_SECONDS:
+        return
     stamp.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=stamp.parent, suffix=".part")
     with os.fdopen(fd, "w") as f:
-        f.write(fingerprint + "\n")
+        f.write(seen[0] + "\n")
     os.replace(tmp, stamp)
 
 
@@ -297,12 +292,10 @@ def _prepare_archive(spec: ArchiveDataset, mirror: Path | None, root: Path) -> t
                 f"Restore the mirror from its source, or unset {MIRROR_ENV} to download."
             )
         _replace_link(target, mirror / spec.name)
+        fix = (f"Restore the file from the original dataset (or re-copy the mirror {mirror}), "
+               f"or unset {MIRROR_ENV} to download it.")
         paths = [root / line.split(maxsplit=1)[1] for line in manifest]
-        if not unchanged_since_verified(spec.name, paths):
-            fix = (f"Restore the file from the original dataset (or re-copy the mirror {mirror}), "
-                   f"or unset {MIRROR_ENV} to download it.")
-            verify_files(root, manifest, fix)
-            record_verified(spec.name, paths)
+        _check_once(spec.name, paths, lambda: verify_files(root, manifest, fix))
         return target, len(manifest)
     if not target.exists():
         size, md5_first_mib = spec.archive_check()
@@ -313,14 +306,16 @@ def _prepare_archive(spec: ArchiveDataset, mirror: Path | None, root: Path) -> t
                 tar.extractall(tmp, filter="data")
             os.replace(Path(tmp) / spec.name, target)
     paths = sorted(p for p in target.rglob("*") if p.is_file())
-    if not unchanged_since_verified(spec.name, paths):
+
+    def check_against_published() -> None:
         lines = [f"{md5_of(p)}  {p.relative_to(root).as_posix()}" for p in paths]
         if manifest_digest(lines) != spec.manifest_sha256:
             raise DataError(
                 f"The files in {target} differ from the published {spec.name} dataset. Delete that folder "
                 f"and run again to download it afresh, or set {MIRROR_ENV} to a verified mirror."
             )
-        record_verified(spec.name, paths)
+
+    _check_once(spec.name, paths, check_against_published)
     return target, len(paths)
 
 
