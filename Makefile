@@ -1,18 +1,24 @@
-# Two commands do everything on a fresh machine (see README):
-#   make book   create the environment if needed, then build the book strictly (executing every chapter)
-#   make test   build the book, then run every test (utils units, nbval of each chapter, built-site checks)
+# Shortcuts over the plain commands (see README, "Run it locally"):
+#   make book   create the environment if needed, then `jupyter-book build .` strictly (every chapter executes)
+#   make test   build the book, then `pytest` (every tier) and `make colab-check`: what CI runs
 SHELL := /bin/bash
 PYTHON ?= python3.11
-# The environment is keyed by the exact requirements, so it can be reused safely between clones and CI runs.
-ENV_KEY := $(shell cat requirements.txt pyproject.toml | sha256sum | cut -c1-12)
+# The environment is keyed by the exact requirements (pyproject.toml's lower bounds are met by these pins), so
+# it can be reused safely between clones and CI runs.
+ENV_KEY := $(shell sha256sum requirements.txt | cut -c1-12)
 VENV ?= $(HOME)/.cache/dl-course/venv-$(ENV_KEY)
 BIN := $(VENV)/bin
-# Chapters import the course helpers from this checkout, whichever clone it is.
-export PYTHONPATH := $(CURDIR)
+HERE := $(shell pwd -P)
+# Compared runs: torch pinned to the book's thread count, no progress bars (the book build, pytest and
+# the benchmark set this themselves too; `make outputs` needs it from here).
+export COURSE_REPRODUCIBLE := 1
 export PYTHONUNBUFFERED := 1
 
-.PHONY: env browser book test unit nbval outputs data bench clean code-key
+.PHONY: env browser vendor book test unit lint nbval outputs data bench colab-env colab-check clean code-key
 
+# The venv is shared by clones (keyed by the requirements), and requirements.txt installs the helpers from
+# the checkout in editable mode. So every target first points that editable install at *this* checkout:
+# another clone, or a CI run in a fresh folder, never runs stale helpers.
 env:
 	@if [ ! -f "$(VENV)/.complete" ]; then \
 	  set -e; echo "Creating the environment in $(VENV) (a few minutes the first time)"; \
@@ -21,39 +27,65 @@ env:
 	  "$(BIN)/pip" install -q -r requirements.txt; \
 	  touch "$(VENV)/.complete"; \
 	fi
+	@if [ "$$(cd / && "$(BIN)/python" -c 'import pathlib, utils; print(pathlib.Path(utils.__file__).resolve().parents[1])' 2>/dev/null)" != "$(HERE)" ]; then \
+	  echo "Pointing the environment's course helpers at $(HERE)"; \
+	  "$(BIN)/pip" install -q --no-deps --no-build-isolation -e "$(HERE)"; \
+	fi
 
 browser:  ## headless Chromium for the browser test (Debian packages; nothing is downloaded by the browser)
-	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || { \
+	@{ command -v chromium || command -v chromium-browser || command -v google-chrome; } >/dev/null && \
+	  command -v chromedriver >/dev/null || { \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium chromium-driver; }
 
 # What the chapters import: when it changes, every chapter must run again.
-CODE_KEY := $(shell cat utils/*.py requirements.txt | sha256sum | cut -c1-16)
+CODE_KEY := $(shell find utils -name '*.py' | sort | xargs cat requirements.txt | sha256sum | cut -c1-16)
+# What the site's JavaScript comes from: when it changes, every page is written again (the script tags carry
+# the files' checksums), but no chapter executes again.
+VENDOR_KEY := $(shell cat package.json package-lock.json .npmrc book/* tools/vendor.sh | sha256sum | cut -c1-16)
 
-book: env
+vendor:  ## MathJax, require.js, the Jupyter widget manager (npm, package-lock.json) and book/ -> _build/site-static
+	@command -v node >/dev/null && command -v npm >/dev/null || { \
+	  echo "Node.js/npm are missing: installing Debian's nodejs and npm"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq nodejs npm || true; }
+	@tools/vendor.sh
+
+book: env vendor
 	@mkdir -p _build
 	@if [ "$$(cat _build/.code-key 2>/dev/null)" != "$(CODE_KEY)" ]; then \
 	  echo "utils/ or requirements changed: every chapter will execute again"; \
 	  rm -rf _build/.jupyter_cache _build/jupyter_execute _build/.doctrees _build/html; \
 	fi
+	@if [ "$$(cat _build/.vendor-key 2>/dev/null)" != "$(VENDOR_KEY)" ]; then \
+	  echo "the site's front-end files changed: every page is written again (nothing executes again)"; \
+	  rm -rf _build/html; \
+	fi
 	rm -rf _build/html/reports
 	time "$(BIN)/jupyter-book" build . -W -n --keep-going
+	@if grep -rlE '<(script|link|img|iframe|source|embed)\b[^>]*\b(src|href)="(https?:)?//' _build/html --include='*.html'; then \
+	  echo "ERROR: the pages above load files from another host (see _config.yml, sphinx.config)" >&2; exit 1; fi
 	@echo "$(CODE_KEY)" > _build/.code-key
+	@echo "$(VENDOR_KEY)" > _build/.vendor-key
 
 code-key:  ## print the stamp that decides whether the book's cached execution is still valid
 	@echo "$(CODE_KEY)"
 
-test: browser book
+test: browser book colab-env
 	"$(BIN)/python" -m pytest -v -rs
+	$(MAKE) colab-check
 
-unit: env  ## only the fast tests: utils and notebook structure
-	"$(BIN)/python" -m pytest tests
+unit: env  ## the fast tier: helpers, course facts, committed notebooks, lint (no build, browser or dataset)
+	"$(BIN)/python" -m pytest -m unit -q
+
+lint: env
+	"$(BIN)/ruff" check .
 
 nbval: env  ## only the stored-output regression checks
-	"$(BIN)/python" -m pytest chapters
+	"$(BIN)/python" -m pytest -m nbval
 
 outputs: env  ## re-execute every chapter in place: the one way committed outputs are produced
-	cd chapters && for nb in *.ipynb; do \
+	cd chapters && for nb in [0-9][0-9]_*.ipynb; do \
 	  echo "executing $$nb"; "$(BIN)/jupyter" execute --inplace --timeout=900 "$$nb" || exit 1; \
 	done
 
@@ -62,6 +94,26 @@ data: env  ## download (or take from the mirror) and verify every dataset
 
 bench: env  ## execute every chapter cold, time nbval, measure throughput: benchmarks/report-<cpu|gpu>.md
 	"$(BIN)/python" benchmarks/bench.py
+
+# ----------------------------------------------------------------------------- Colab's own stack
+# An environment with the versions of Google's published Colab GPU runtime (requirements-colab.txt), in which
+# every chapter runs top to bottom as a learner's "Run all" would (tools/colab_check.py).
+COLAB_PYTHON ?= $(shell command -v python3.13 2>/dev/null || ls -d $(HOME)/.pyenv/versions/3.13*/bin/python3.13 2>/dev/null | tail -n 1)
+COLAB_KEY := $(shell cat requirements-colab.txt | sha256sum | cut -c1-12)
+COLAB_VENV ?= $(HOME)/.cache/dl-course/colab-$(COLAB_KEY)
+
+colab-env:
+	@if [ ! -f "$(COLAB_VENV)/.complete" ]; then \
+	  set -e; \
+	  if [ -z "$(COLAB_PYTHON)" ]; then echo "Colab runs Python 3.13, which is not installed: 'pyenv install 3.13' (or set COLAB_PYTHON)"; exit 1; fi; \
+	  echo "Creating Colab's environment in $(COLAB_VENV) with $(COLAB_PYTHON) (several minutes the first time)"; \
+	  "$(COLAB_PYTHON)" -m venv "$(COLAB_VENV)"; \
+	  "$(COLAB_VENV)/bin/pip" install -q -r requirements-colab.txt; \
+	  touch "$(COLAB_VENV)/.complete"; \
+	fi
+
+colab-check: env colab-env  ## every chapter in Colab's stack: no failing cell, no stray stderr, same headline numbers
+	"$(BIN)/python" tools/colab_check.py --python "$(COLAB_VENV)/bin/python" --report _build/colab-check.md
 
 clean:
 	rm -rf _build

@@ -1,26 +1,12 @@
-"""Shared fixtures: repository paths, the book's configuration, and an isolated data cache."""
+"""Fixtures shared by the tests: the book's configuration, an isolated data cache, the built site."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
 import yaml
-
-ROOT = Path(__file__).resolve().parents[1]
-
-
-def toc_chapters() -> list[Path]:
-    """Every chapter notebook (``NN_name.ipynb``) listed in ``_toc.yml``, in book order."""
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
-    files = [entry["file"] for entry in toc.get("chapters", [])]
-    return [ROOT / f"{f}.ipynb" for f in files
-            if (ROOT / f"{f}.ipynb").exists() and Path(f).name[:2].isdigit()]
-
-
-def load_notebook(path: Path) -> dict:
-    return json.loads(path.read_text())
+from helpers import HTML, ROOT, serve
 
 
 @pytest.fixture(scope="session")
@@ -39,3 +25,18 @@ def isolated_cache(tmp_path, monkeypatch) -> Path:
     fastai_cfg.cache_clear()  # fastai reads FASTAI_HOME once per process
     yield home
     fastai_cfg.cache_clear()
+
+
+@pytest.fixture(scope="session")
+def built_site() -> Path:
+    """The built book (``_build/html``); fails with the command that builds it when it is missing."""
+    if not (HTML / "index.html").exists():
+        pytest.fail("The book is not built: run `jupyter-book build .` (or `make book`; make test does it first).")
+    return HTML
+
+
+@pytest.fixture(scope="session")
+def site_url(built_site):
+    """The built book served on 127.0.0.1 (no trailing slash)."""
+    with serve(folder=built_site) as url:
+        yield url.rstrip("/")

@@ -1,30 +1,51 @@
-"""The note the book adds under each chapter title is computed from the chapter itself."""
+"""The book's extension: the note under each chapter title and the Results table, both from course.yml."""
 
 from __future__ import annotations
 
-import json
+import os
+import subprocess
+import sys
 
-from utils.book import datasets_used, run_note
+from helpers import CHAPTERS, ROOT
 
-
-def _notebook(tmp_path, *sources):
-    cells = [{"cell_type": "code", "source": s, "metadata": {}, "outputs": [], "execution_count": None} for s in sources]
-    path = tmp_path / "nb.ipynb"
-    path.write_text(json.dumps({"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}))
-    return path
-
-
-def test_datasets_used_lists_prepared_datasets_once_in_order(tmp_path):
-    nb = _notebook(tmp_path, 'prepare_dataset("cifar10")\nx = 1', "root = prepare_dataset('MNIST')",
-                   'prepare_dataset("cifar10")')
-    assert datasets_used(nb) == ["CIFAR-10 (fastai)", "MNIST (torchvision)"]
-
-
-def test_datasets_used_is_empty_without_data(tmp_path):
-    assert datasets_used(_notebook(tmp_path, "import torch")) == []
+from utils.book import BEHIND, MEETS, MISSING, dataset_titles, results_rows, run_note, status
+from utils.course import headlines
 
 
 def test_run_note_states_needs_and_rounded_runtime():
     note = run_note(12.6, ["MNIST_SAMPLE (fastai)"])
     assert "datasets: MNIST_SAMPLE (fastai)" in note and "ran in 13 s" in note
     assert "datasets: none" in run_note(1.0, [])
+
+
+def test_dataset_titles_come_from_the_data_catalog():
+    by_stem = {c.stem: c for c in CHAPTERS}
+    titles = {stem: dataset_titles(c) for stem, c in by_stem.items()}
+    assert ["MNIST_SAMPLE (fastai)"] in titles.values() and ["CIFAR-10 (fastai)"] in titles.values()
+    assert all(len(t) == len(c.datasets) for t, c in zip(titles.values(), by_stem.values()))
+
+
+def test_results_rows_give_a_status_from_the_same_value_they_show():
+    first = headlines()[0]
+    chapter = first.chapter
+    good = {h.glue: 1e6 if h.rule == "at_least" else 0.0 for h in headlines() if h.chapter == chapter}
+    rows = [r for r in results_rows({chapter: good}) if r["chapter"] == chapter]
+    assert rows and all(r["value"] != "—" for r in rows)
+    missing = [r for r in results_rows({}) if r["chapter"] == chapter]
+    assert all(r["status"] == MISSING and r["value"] == "—" for r in missing)
+    assert len(results_rows({})) == len(headlines())
+
+
+def test_status_is_the_headline_rule():
+    h = next(h for h in headlines() if h.rule == "at_least" and isinstance(h.reference, float))
+    assert status(h, {h.glue: h.reference}) == MEETS
+    assert status(h, {h.glue: h.reference - h.tolerance - 0.01}) == BEHIND
+    assert status(h, {}) == MISSING
+
+
+def test_loading_the_extension_marks_the_build_as_a_compared_run():
+    code = "import os\nfrom utils import book\nclass App:\n    def __getattr__(self, name):\n" \
+           "        return lambda *a, **k: None\nbook.setup(App())\nprint(os.environ['COURSE_REPRODUCIBLE'])"
+    env = {k: v for k, v in os.environ.items() if k != "COURSE_REPRODUCIBLE"}
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True)
+    assert done.stdout.strip() == "1", done.stderr

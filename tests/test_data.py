@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import gzip
 import hashlib
 import http.server
 import io
@@ -14,8 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from utils import data
-from utils.data import ArchiveDataset, DataError, prepare_dataset
+from utils.data import DataError, catalog, checksums, fetch, prepare_dataset
+from utils.data.atomic import atomic_write
+from utils.data.catalog import ArchiveDataset, MnistDataset, RawFile
 
 REAL_MIRROR = os.environ.get("COURSE_DATA_MIRROR")
 
@@ -26,26 +29,29 @@ def _md5(b: bytes) -> str:
 
 def make_fake_mirror(root: Path, name: str = "tiny") -> tuple[Path, ArchiveDataset]:
     """A mirror holding one small dataset ``name`` with its manifest, and the matching spec."""
-    files = {f"{name}/labels.csv": b"name,label\n", f"{name}/train/3/1.png": b"three", f"{name}/train/7/2.png": b"seven"}
+    files = {f"{name}/labels.csv": b"name,label\n", f"{name}/train/3/1.png": b"three",
+             f"{name}/train/7/2.png": b"seven"}
     lines = []
     for rel, content in files.items():
         (root / rel).parent.mkdir(parents=True, exist_ok=True)
         (root / rel).write_bytes(content)
         lines.append(f"{_md5(content)}  {rel}")
     (root / f"{name}.md5").write_text("\n".join(lines) + "\n")
-    return root, ArchiveDataset(name, "MNIST_SAMPLE", data.manifest_digest(lines))
+    spec = ArchiveDataset(name=name, title=f"{name} (test)", url_name="MNIST_SAMPLE",
+                          manifest_sha256=checksums.manifest_digest(lines))
+    return root, spec
 
 
 @pytest.fixture()
 def fake_mirror(tmp_path, isolated_cache, monkeypatch):
     mirror, spec = make_fake_mirror(tmp_path / "mirror")
-    monkeypatch.setitem(data.DATASETS, spec.name, spec)
+    monkeypatch.setitem(catalog.DATASETS, spec.name, spec)
     monkeypatch.setenv("COURSE_DATA_MIRROR", str(mirror))
     return mirror, spec
 
 
 def test_mirror_dataset_resolves_where_untar_data_looks(fake_mirror, isolated_cache):
-    mirror, spec = fake_mirror
+    _, spec = fake_mirror
     path = prepare_dataset(spec.name)
     assert path == isolated_cache / "data" / "tiny"
     assert (path / "train" / "3" / "1.png").read_bytes() == b"three"
@@ -96,8 +102,9 @@ def _age(folder: Path, seconds: float = 3600) -> None:
 
 def _count_hashing(monkeypatch) -> list[Path]:
     hashed: list[Path] = []
-    real_md5_of = data.md5_of
-    monkeypatch.setattr(data, "md5_of", lambda path, limit=None: hashed.append(path) or real_md5_of(path, limit))
+    real_md5_of = checksums.md5_of
+    monkeypatch.setattr(checksums, "md5_of",
+                        lambda path, limit=None: hashed.append(path) or real_md5_of(path, limit))
     return hashed
 
 
@@ -125,11 +132,49 @@ def test_failed_check_leaves_no_stamp(fake_mirror):
 
 
 def test_recently_modified_files_get_no_stamp(fake_mirror, monkeypatch):
-    mirror, spec = fake_mirror  # files written just now: a same-size edit might keep their mtime
+    _, spec = fake_mirror  # files written just now: a same-size edit might keep their mtime
     hashed = _count_hashing(monkeypatch)
     prepare_dataset(spec.name)
     prepare_dataset(spec.name)
     assert len(hashed) == 6
+
+
+FAKE_MNIST = {"train-labels-idx1-ubyte": b"\x05\x00\x04\x01", "t10k-labels-idx1-ubyte": b"\x07\x02"}
+
+
+def make_fake_mnist(folder: Path) -> MnistDataset:
+    """Small real ``.gz`` files under ``folder/MNIST/raw`` with their manifest, and the matching spec."""
+    raw = folder / "MNIST" / "raw"
+    raw.mkdir(parents=True)
+    files = []
+    for name, content in FAKE_MNIST.items():
+        gz = gzip.compress(content, mtime=0)
+        (raw / f"{name}.gz").write_bytes(gz)
+        files.append(RawFile(f"{name}.gz", len(gz), _md5(gz)))
+    spec = MnistDataset(name="MNIST", title="MNIST (test)", urls=(), files=tuple(files))
+    (folder / "MNIST.md5").write_text("\n".join(spec.manifest_lines) + "\n")
+    return spec
+
+
+def test_mnist_from_mirror_is_hashed_once_then_only_stat_ed(isolated_cache, monkeypatch, tmp_path):
+    mirror = tmp_path / "mirror"
+    monkeypatch.setitem(catalog.DATASETS, "MNIST", make_fake_mnist(mirror))
+    monkeypatch.setenv("COURSE_DATA_MIRROR", str(mirror))
+    _age(mirror)
+    hashed = _count_hashing(monkeypatch)
+    root = prepare_dataset("MNIST")
+    assert root == isolated_cache / "data"
+    assert len(hashed) == len(FAKE_MNIST)
+    for name, content in FAKE_MNIST.items():
+        assert (root / "MNIST" / "raw" / name).read_bytes() == content  # extracted beside the .gz
+    prepare_dataset("MNIST")
+    assert len(hashed) == len(FAKE_MNIST)  # the stamp vouched for the unchanged files
+    corrupt = mirror / "MNIST" / "raw" / "t10k-labels-idx1-ubyte.gz"
+    content = bytearray(corrupt.read_bytes())
+    content[-1] ^= 0xFF
+    corrupt.write_bytes(bytes(content))  # same size, new modification time
+    with pytest.raises(DataError, match="t10k-labels-idx1-ubyte.gz is corrupt"):
+        prepare_dataset("MNIST")
 
 
 def test_mirror_variable_pointing_nowhere_names_the_variable(isolated_cache, monkeypatch, tmp_path):
@@ -153,7 +198,7 @@ class _Server:
         files_ = files
 
         class Handler(http.server.BaseHTTPRequestHandler):
-            def do_GET(self):  # noqa: N802
+            def do_GET(self):
                 body = files_.get(self.path.lstrip("/"))
                 if body is None:
                     self.send_error(404)
@@ -191,7 +236,7 @@ def server():
 def test_download_verifies_and_places_file(server, tmp_path):
     s = server({"a.bin": b"hello world"})
     dest = tmp_path / "out" / "a.bin"
-    data.download(s.url + "a.bin", dest, size=11, md5=_md5(b"hello world"))
+    fetch.download(s.url + "a.bin", dest, size=11, md5=_md5(b"hello world"))
     assert dest.read_bytes() == b"hello world"
     assert list(dest.parent.iterdir()) == [dest]
 
@@ -200,7 +245,7 @@ def test_corrupt_download_leaves_no_file(server, tmp_path):
     s = server({"a.bin": b"hello wrld!"})
     dest = tmp_path / "out" / "a.bin"
     with pytest.raises(DataError, match="md5"):
-        data.download(s.url + "a.bin", dest, size=11, md5=_md5(b"hello world"))
+        fetch.download(s.url + "a.bin", dest, size=11, md5=_md5(b"hello world"))
     assert list(dest.parent.iterdir()) == []
 
 
@@ -208,8 +253,25 @@ def test_failed_download_leaves_no_file_and_names_the_mirror_variable(server, tm
     s = server({})
     dest = tmp_path / "out" / "a.bin"
     with pytest.raises(DataError, match="COURSE_DATA_MIRROR"):
-        data.download(s.url + "missing.bin", dest, size=11)
+        fetch.download(s.url + "missing.bin", dest, size=11)
     assert list(dest.parent.iterdir()) == []
+
+
+def test_atomic_write_leaves_no_file_when_the_block_raises(tmp_path):
+    dest = tmp_path / "out" / "a.bin"
+    with pytest.raises(RuntimeError), atomic_write(dest) as out:
+        out.write(b"half")
+        raise RuntimeError("interrupted")
+    assert list(dest.parent.iterdir()) == []
+    dest.write_bytes(b"old")
+    with pytest.raises(RuntimeError), atomic_write(dest) as out:
+        out.write(b"new")
+        raise RuntimeError("interrupted")
+    assert list(dest.parent.iterdir()) == [dest] and dest.read_bytes() == b"old"
+    with atomic_write(dest) as out:
+        out.write(b"new")
+    assert list(dest.parent.iterdir()) == [dest] and dest.read_bytes() == b"new"
+    assert dest.stat().st_mode & 0o777 == 0o644
 
 
 def test_offline_without_mirror_fails_fast(isolated_cache, monkeypatch):
@@ -230,9 +292,10 @@ def test_downloaded_archive_is_extracted_and_verified(server, isolated_cache, mo
         tar.add(tmp_path / "src" / "tiny", arcname="tiny")
     archive = buffer.getvalue()
     s = server({"tiny.tgz": archive})
-    monkeypatch.setitem(data.DATASETS, "tiny", spec)
+    monkeypatch.setitem(catalog.DATASETS, "tiny", spec)
     monkeypatch.setattr(ArchiveDataset, "url", property(lambda self: s.url + "tiny.tgz"))
-    monkeypatch.setattr(ArchiveDataset, "archive_check", lambda self: (len(archive), _md5(archive[: 1 << 20])))
+    monkeypatch.setattr(ArchiveDataset, "archive_check",
+                        lambda self: (len(archive), _md5(archive[: 1 << 20])))
     path = prepare_dataset("tiny")
     assert (path / "train" / "7" / "2.png").read_bytes() == b"seven"
     assert (isolated_cache / "archive" / "tiny.tgz").exists()
@@ -243,12 +306,29 @@ def test_downloaded_archive_is_extracted_and_verified(server, isolated_cache, mo
     assert len(hashed) == 3
 
 
+def test_downloaded_mnist_tries_the_next_url_then_is_extracted_and_stamped(
+        server, isolated_cache, monkeypatch, tmp_path):
+    spec = make_fake_mnist(tmp_path / "src")
+    s = server({f.name: (tmp_path / "src" / "MNIST" / "raw" / f.name).read_bytes() for f in spec.files})
+    spec = dataclasses.replace(spec, urls=("http://127.0.0.1:9/", s.url))  # the first one refuses
+    monkeypatch.setitem(catalog.DATASETS, "MNIST", spec)
+    root = prepare_dataset("MNIST")
+    for name, content in FAKE_MNIST.items():
+        assert (root / "MNIST" / "raw" / name).read_bytes() == content
+    _age(root / "MNIST")
+    hashed = _count_hashing(monkeypatch)
+    prepare_dataset("MNIST")  # full check, then a stamp for the aged files
+    prepare_dataset("MNIST")  # stat only
+    assert len(hashed) == len(FAKE_MNIST)
+
+
 # ----------------------------------------------------------------------------- the real mirror
 
 
 needs_mirror = pytest.mark.skipif(not REAL_MIRROR, reason="COURSE_DATA_MIRROR is not set (CI sets it)")
 
 
+@pytest.mark.data
 @needs_mirror
 def test_real_mnist_from_mirror_loads_with_torchvision(isolated_cache, monkeypatch):
     import torchvision
@@ -261,6 +341,7 @@ def test_real_mnist_from_mirror_loads_with_torchvision(isolated_cache, monkeypat
     assert int(train.targets[:5].sum()) == 5 + 0 + 4 + 1 + 9  # the famous first digits
 
 
+@pytest.mark.data
 @needs_mirror
 def test_real_mnist_sample_from_mirror_with_untar_data(isolated_cache, monkeypatch):
     from fastai.data.external import URLs, untar_data
@@ -272,6 +353,7 @@ def test_real_mnist_sample_from_mirror_with_untar_data(isolated_cache, monkeypat
     assert len(list((path / "valid" / "7").iterdir())) == 1028
 
 
+@pytest.mark.data
 @needs_mirror
 def test_corrupted_copy_of_real_mirror_gives_clear_error(isolated_cache, monkeypatch, tmp_path):
     copy = tmp_path / "mirror"

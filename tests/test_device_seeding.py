@@ -10,10 +10,11 @@ import sys
 import numpy as np
 import pytest
 import torch
+from helpers import ROOT
 
-from conftest import ROOT
 from utils.device import environment_report, get_device
-from utils.seeding import set_seed
+from utils.notebook import expect_error, setup_chapter
+from utils.seeding import DEFAULT_THREADS, chapter_threads, reproducible_run, set_seed
 
 
 def test_get_device_prefers_cuda(monkeypatch):
@@ -69,7 +70,8 @@ def test_importing_the_helpers_has_no_side_effects(tmp_path):
     code = """
 import json, sys, warnings, torch
 threads = torch.get_num_threads(); filters = len(warnings.filters)
-import utils, utils.data, utils.device, utils.notebook, utils.plotting, utils.seeding, utils.training
+import utils, utils.course, utils.data, utils.device, utils.notebook, utils.plotting, utils.seeding, utils.timing
+import utils.training
 print(json.dumps({"threads": torch.get_num_threads() == threads, "filters": len(warnings.filters) == filters,
                   "deterministic": torch.are_deterministic_algorithms_enabled(),
                   "fastai": "fastai" in sys.modules}))
@@ -78,3 +80,41 @@ print(json.dumps({"threads": torch.get_num_threads() == threads, "filters": len(
                          env={"PYTHONPATH": str(ROOT), "HOME": str(tmp_path), "PATH": "/usr/bin:/bin"}, check=True)
     assert json.loads(out.stdout) == {"threads": True, "filters": True, "deterministic": False, "fastai": False}
     assert list(tmp_path.iterdir()) == []  # nothing written, not even a fastai config
+
+
+@pytest.mark.parametrize(("value", "compared"), [("1", True), ("", False), ("0", False), (None, False)])
+def test_compared_runs_pin_threads_and_learner_runs_use_every_core(monkeypatch, value, compared):
+    if value is None:
+        monkeypatch.delenv("COURSE_REPRODUCIBLE", raising=False)
+    else:
+        monkeypatch.setenv("COURSE_REPRODUCIBLE", value)
+    assert reproducible_run() == compared
+    assert chapter_threads() == (DEFAULT_THREADS if compared else None)
+
+
+def test_setup_chapter_reports_the_threads_it_set(monkeypatch, capsys):
+    monkeypatch.setenv("COURSE_REPRODUCIBLE", "1")
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    old = torch.get_num_threads()
+    try:
+        setup_chapter()
+        assert torch.get_num_threads() == DEFAULT_THREADS
+    finally:
+        torch.set_num_threads(old)
+    expected = f"Device: CPU, {DEFAULT_THREADS} CPU threads (pinned, so every digit matches the book)\n"
+    assert capsys.readouterr().out == expected
+
+
+def test_expect_error_prints_the_error_and_goes_on(capsys):
+    with expect_error(ValueError):
+        raise ValueError("shapes (3,) and (256,)")
+    assert capsys.readouterr().out == "ValueError: shapes (3,) and (256,)\n"
+
+
+def test_expect_error_refuses_a_block_that_does_not_fail_or_fails_otherwise():
+    with pytest.raises(AssertionError, match="expected the block to raise ValueError"):
+        with expect_error(ValueError):
+            pass
+    with pytest.raises(KeyError):
+        with expect_error(ValueError):
+            raise KeyError("other")

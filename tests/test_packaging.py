@@ -1,4 +1,4 @@
-"""The helper package installs with pip (which is how Colab gets it)."""
+"""The helper package installs with pip (which is how Colab gets it), and asks Colab for nothing new."""
 
 from __future__ import annotations
 
@@ -6,9 +6,25 @@ import subprocess
 import sys
 import zipfile
 
+import pytest
 import tomllib
+from helpers import ROOT
+from packaging.requirements import Requirement
 
-from conftest import ROOT
+
+def _pins(path) -> dict[str, str]:
+    """name -> pinned version of a requirements file's ``name==version`` lines."""
+    pins = {}
+    for line in path.read_text().splitlines():
+        line = line.split("#")[0].strip()
+        if "==" in line:
+            name, version = line.split("==", 1)
+            pins[name.strip().lower().replace("_", "-")] = version.strip()
+    return pins
+
+
+def _dependencies() -> list[Requirement]:
+    return [Requirement(r) for r in tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]]
 
 
 def test_wheel_contains_every_helper_module(tmp_path):
@@ -17,9 +33,10 @@ def test_wheel_contains_every_helper_module(tmp_path):
     wheels = list(tmp_path.glob("dl_course_utils-*.whl"))
     assert len(wheels) == 1
     names = set(zipfile.ZipFile(wheels[0]).namelist())
-    modules = {f"utils/{p.name}" for p in (ROOT / "utils").glob("*.py")}
+    modules = {p.relative_to(ROOT).as_posix() for p in (ROOT / "utils").rglob("*.py")}
     assert modules <= names
-    assert not any(n.startswith(("tests/", "chapters/")) for n in names)
+    assert not any(n.startswith(("tests/", "chapters/", "tools/")) for n in names)
+    assert any(n.endswith("licenses/LICENSE") for n in names)
 
 
 def test_package_version_matches_pyproject():
@@ -27,3 +44,28 @@ def test_package_version_matches_pyproject():
 
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     assert utils.__version__ == project["version"]
+
+
+@pytest.mark.parametrize("requirements", ["requirements.txt", "requirements-colab.txt"])
+def test_dependencies_are_lower_bounds_that_both_environments_meet(requirements):
+    pins = _pins(ROOT / requirements)
+    for dep in _dependencies():
+        assert not any(spec.operator in ("==", "<", "<=", "~=") for spec in dep.specifier), \
+            f"{dep}: pyproject.toml states lower bounds only"
+        name = dep.name.lower()
+        assert name in pins, f"{requirements} does not pin {dep.name}"
+        assert dep.specifier.contains(pins[name], prereleases=True), \
+            f"{requirements} has {dep.name}=={pins[name]}, which {dep} would replace"
+
+
+def test_colab_requirements_are_colabs_own_versions():
+    freeze = ROOT.parent / "shared" / "colab" / "pip-freeze.gpu.txt"
+    if not freeze.exists():
+        pytest.skip("Google's list of Colab's packages (../shared/colab) is not beside this checkout")
+    colab = {name: version.split("+")[0] for name, version in _pins(freeze).items()}
+    # PyPI's torch 2.11.0 brings CUDA 13 libraries; Colab's build from PyTorch's index has CUDA 12.8
+    ours = {n: v for n, v in _pins(ROOT / "requirements-colab.txt").items() if not n.startswith(("nvidia-", "cuda-"))}
+    differ = {n: (v, colab[n]) for n, v in ours.items() if n in colab and colab[n] != v}
+    assert differ == {}, "requirements-colab.txt must pin Colab's versions (ours, Colab's)"
+    for name in ("torch", "torchvision", "fastai", "ipywidgets", "ipython", "ipykernel", "numpy", "pandas"):
+        assert ours.get(name) == colab[name], f"{name} is not pinned to Colab's version"

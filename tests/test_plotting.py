@@ -77,6 +77,12 @@ def test_pixel_table_is_stable_and_checks_shape():
     patch = torch.arange(12.0).reshape(3, 4)
     assert pixel_table(patch).data == pixel_table(patch).data
     assert "11" in pixel_table(patch).data
+
+
+def test_pixel_table_keeps_every_number_readable():
+    html = pixel_table(torch.tensor([[0.0, 255.0], [100.0, 200.0]])).data
+    assert 'background:rgb(255,255,255);color:#000">0<' in html  # white cell, black digits
+    assert 'background:rgb(0,0,0);color:#fff">255<' in html  # black cell, white digits
     with pytest.raises(ValueError, match="2-D"):
         pixel_table(torch.zeros(2, 2, 2))
 
@@ -84,3 +90,21 @@ def test_pixel_table_is_stable_and_checks_shape():
 def test_show_image_fixed_scale():
     show_image(torch.full((4, 4), 100.0), vmin=0, vmax=255)
     assert plt.gcf().axes[0].images[0].get_clim() == (0, 255)
+
+
+def _luminance(grey: int) -> float:
+    c = grey / 255
+    c = c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+    return c  # a grey has equal channels, so this is its relative luminance
+
+
+def test_pixel_table_text_meets_wcag_contrast_on_every_shade():
+    import re
+
+    html = pixel_table(torch.arange(256.0).reshape(16, 16)).data
+    cells = re.findall(r"background:rgb\((\d+),\d+,\d+\);color:(#000|#fff)", html)
+    assert len(cells) == 256
+    for grey, ink in cells:
+        back, text = _luminance(int(grey)), (0.0 if ink == "#000" else 1.0)
+        ratio = (max(back, text) + 0.05) / (min(back, text) + 0.05)
+        assert ratio >= 4.5, f"grey {grey} with {ink} text: contrast {ratio:.2f}"

@@ -1,11 +1,11 @@
-"""Training helpers: accuracy, and fastai training that prints nothing and returns a stable table."""
+"""Training helpers: accuracy, progress bars only for a person, and fastai training with a stable table."""
 
 from __future__ import annotations
 
 import pytest
 import torch
 
-from utils.training import accuracy, fit_table
+from utils.training import accuracy, fit_table, progress
 
 
 def test_accuracy_from_class_scores():
@@ -13,14 +13,32 @@ def test_accuracy_from_class_scores():
     assert accuracy(scores, torch.tensor([0, 1, 1, 1])) == pytest.approx(0.75)
 
 
-def test_accuracy_from_probabilities():
+def test_accuracy_from_one_score_needs_the_threshold():
     probs = torch.tensor([[0.9], [0.2], [0.6], [0.4]])
-    assert accuracy(probs, torch.tensor([1, 0, 0, 0])) == pytest.approx(0.75)
+    assert accuracy(probs, torch.tensor([1, 0, 0, 0]), threshold=0.5) == pytest.approx(0.75)
+    logits = torch.tensor([2.0, -1.0, 0.3, -0.2])  # the same predictions, as logits
+    assert accuracy(logits, torch.tensor([1, 0, 0, 0]), threshold=0.0) == pytest.approx(0.75)
+    with pytest.raises(ValueError, match="threshold=0.5 for probabilities or threshold=0.0 for logits"):
+        accuracy(logits, torch.tensor([1, 0, 0, 0]))
+    with pytest.raises(ValueError, match="argmax"):
+        accuracy(torch.zeros(4, 2), torch.zeros(4), threshold=0.5)
 
 
 def test_accuracy_rejects_mismatched_lengths():
     with pytest.raises(ValueError, match="3 outputs but 2 targets"):
         accuracy(torch.zeros(3, 2), torch.zeros(2))
+
+
+def test_progress_shows_no_bar_in_a_compared_run(monkeypatch, capsys):
+    monkeypatch.setenv("COURSE_REPRODUCIBLE", "1")
+    assert list(progress(range(3), desc="epochs")) == [0, 1, 2]
+    assert capsys.readouterr() == ("", "")
+
+
+def test_progress_shows_a_bar_to_a_person(monkeypatch, capsys):
+    monkeypatch.delenv("COURSE_REPRODUCIBLE", raising=False)
+    assert list(progress(range(3), desc="epochs")) == [0, 1, 2]
+    assert "epochs" in capsys.readouterr().err  # tqdm draws on stderr outside a notebook
 
 
 def _tiny_learner():
@@ -39,7 +57,8 @@ def _tiny_learner():
                    metrics=fastai_accuracy)
 
 
-def test_fit_table_trains_quietly_and_returns_rounded_rows(capsys):
+def test_fit_table_trains_quietly_in_a_compared_run_and_returns_rounded_rows(monkeypatch, capsys):
+    monkeypatch.setenv("COURSE_REPRODUCIBLE", "1")
     torch.manual_seed(0)
     learn = _tiny_learner()
     table = fit_table(learn, epochs=3, lr=0.5)
@@ -50,6 +69,14 @@ def test_fit_table_trains_quietly_and_returns_rounded_rows(capsys):
     assert (table.round(4) == table).all().all()
     assert table["accuracy"].iloc[-1] > 0.8  # a separable problem is learned
     assert table["valid_loss"].iloc[-1] < table["valid_loss"].iloc[0]
+
+
+def test_fit_table_shows_fastais_bars_to_a_person_but_not_its_table(monkeypatch, capsys):
+    monkeypatch.delenv("COURSE_REPRODUCIBLE", raising=False)
+    torch.manual_seed(0)
+    table = fit_table(_tiny_learner(), epochs=2, lr=0.5)
+    assert capsys.readouterr().out  # outside a notebook, fastai draws its bar as text
+    assert len(table) == 2
 
 
 def test_fit_table_rejects_zero_epochs():

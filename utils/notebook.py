@@ -1,38 +1,99 @@
-"""The first code cell of every chapter: quiet known library noise, seed, and pick the device."""
+"""The first code cell of every chapter (quiet known noise, seed, pick the device), and what chapters
+publish for the book (headline numbers) or show on purpose (an expected error)."""
 
 from __future__ import annotations
 
+import ast
 import json
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import torch
 
-from utils.device import get_device
-from utils.seeding import set_seed
+from utils.device import device_name, get_device
+from utils.seeding import chapter_threads, reproducible_run, set_seed
 
-# Deprecation notices printed by the libraries themselves, not by chapter code. They would land
-# in the stored outputs as stderr (which nbval compares and the site shows), so each one is
-# silenced by its exact message; any other warning still shows.
+# Warnings that chapter code cannot act on. They would land in the stored outputs as stderr (which
+# nbval compares and the site shows), so each one is silenced by its exact message; any other warning
+# still shows. The test suite applies the same list (see conftest.py).
 KNOWN_LIBRARY_WARNINGS: tuple[tuple[type[Warning], str], ...] = (
+    # a deprecation notice that torch prints from inside fastai and torchvision, not from our code
     (FutureWarning, r"`torch\.jit\.script` is deprecated"),
+    # on CUDA, set_seed asks for deterministic kernels with warn_only=True; a few backward kernels
+    # (the adaptive pooling in fastai's resnet head) have none, and torch warns on first use. The run
+    # is correct; only its last digits may vary from one GPU run to the next, as the chapters say.
+    (UserWarning, r".*does not have a deterministic implementation, but you set "
+                  r"'torch\.use_deterministic_algorithms\(True, warn_only=True\)'"),
 )
 
 
 def quiet_known_library_warnings() -> None:
-    """Silence only the library deprecation notices listed in ``KNOWN_LIBRARY_WARNINGS``."""
+    """Silence only the warnings listed in ``KNOWN_LIBRARY_WARNINGS``."""
     for category, message in KNOWN_LIBRARY_WARNINGS:
         warnings.filterwarnings("ignore", message=message, category=category)
 
 
-def setup_chapter(seed: int = 42) -> torch.device:
-    """Prepare a chapter: silence known library noise, seed everything, return the device to use."""
-    quiet_known_library_warnings()
-    set_seed(seed)
+def use_book_figure_style() -> None:
+    """Figures as the book shows them: grey images, an opaque white background that stays readable in
+    dark mode, and (in a notebook) PNGs at twice the pixel density, sharp on high-density screens."""
     import matplotlib
 
-    matplotlib.rcParams.update({"figure.dpi": 80, "image.cmap": "Greys"})
-    return get_device()
+    matplotlib.rcParams.update({"figure.dpi": 80, "image.cmap": "Greys", "figure.facecolor": "white",
+                                "savefig.facecolor": "white", "axes.facecolor": "white"})
+    try:
+        from IPython import get_ipython
+        from matplotlib_inline.backend_inline import set_matplotlib_formats
+    except ImportError:
+        return
+    if get_ipython() is not None:
+        set_matplotlib_formats("retina")
+
+
+def setup_chapter(seed: int = 42) -> torch.device:
+    """Prepare a chapter: silence known noise, seed everything, pick the device; say what was chosen.
+
+    In a compared run (the book build, nbval) torch is pinned to a fixed number of threads so the
+    printed numbers match the page to the last digit; elsewhere it uses every core.
+    """
+    quiet_known_library_warnings()
+    set_seed(seed, threads=chapter_threads())
+    use_book_figure_style()
+    device = get_device()
+    threads = torch.get_num_threads()
+    if reproducible_run():
+        note = "pinned, so every digit matches the book"
+    else:
+        note = "all cores; the last digits of some results may differ from the book"
+    print(f"Device: {device_name(device)}, {threads} CPU thread{'s' * (threads != 1)} ({note})")
+    return device
+
+
+@contextmanager
+def expect_error(*kinds: type[BaseException]) -> Iterator[None]:
+    """Run a block that should fail, and print the error's type and message instead of stopping.
+
+    A notebook run with "Run all" (Colab ignores cell tags) goes on past the demonstration. If the
+    block raises nothing, or an error of another kind than ``kinds``, that is a real problem: it raises.
+    """
+    expected = kinds or (Exception,)
+    try:
+        yield
+    except expected as err:
+        print(f"{type(err).__name__}: {err}")
+    else:
+        names = ", ".join(k.__name__ for k in expected)
+        raise AssertionError(f"expected the block to raise {names}, but it ran without error")
+
+
+# What this kernel published, by name (read by `make colab-check`, where myst-nb is not installed).
+_PUBLISHED: dict[str, float | str] = {}
+
+
+def published() -> dict[str, float | str]:
+    """Every value this kernel published with :func:`glue_number` or :func:`glue_text` so far."""
+    return dict(_PUBLISHED)
 
 
 def glue_number(name: str, value: float, digits: int = 4) -> float:
@@ -44,6 +105,7 @@ def glue_number(name: str, value: float, digits: int = 4) -> float:
     if not name.isidentifier():
         raise ValueError(f"glue names must be identifiers like 'valid_accuracy', got {name!r}.")
     rounded = round(float(value), digits)
+    _PUBLISHED[name] = rounded
     try:
         from myst_nb import glue
     except ImportError:
@@ -55,15 +117,27 @@ def glue_number(name: str, value: float, digits: int = 4) -> float:
 GLUE_MIME = "application/papermill.record/text/plain"
 
 
-def read_glued(notebook_path: str | Path) -> dict[str, float]:
-    """The numbers a stored notebook published with :func:`glue_number`, by name."""
+def parse_glued(text: str | list[str]) -> float | str:
+    """A glued value from its stored text: a number for :func:`glue_number`, a string for :func:`glue_text`."""
+    text = "".join(text) if isinstance(text, list) else text
+    try:
+        return float(text)
+    except ValueError:
+        value = ast.literal_eval(text)  # glue stores a string as its repr
+        if not isinstance(value, str):
+            raise ValueError(f"a glued value is a number or a string, got {text!r}") from None
+        return value
+
+
+def read_glued(notebook_path: str | Path) -> dict[str, float | str]:
+    """What a stored notebook published with :func:`glue_number` and :func:`glue_text`, by name."""
     cells = json.loads(Path(notebook_path).read_text())["cells"]
     values = {}
     for cell in cells:
         for output in cell.get("outputs", []):
             name = output.get("metadata", {}).get("scrapbook", {}).get("name")
             if name and GLUE_MIME in output.get("data", {}):
-                values[name] = float(output["data"][GLUE_MIME])
+                values[name] = parse_glued(output["data"][GLUE_MIME])
     return values
 
 
@@ -71,6 +145,7 @@ def glue_text(name: str, text: str) -> str:
     """Publish a short string under ``name`` for ``{glue:text}`` references (stored, not shown)."""
     if not name.isidentifier():
         raise ValueError(f"glue names must be identifiers like 'status_accuracy', got {name!r}.")
+    _PUBLISHED[name] = text
     try:
         from myst_nb import glue
     except ImportError:

@@ -102,13 +102,13 @@ def plot_function(f: Callable[[torch.Tensor], torch.Tensor], xmin: float = -2.0,
         ax.legend()
 
 
-def pixel_table(pixels: Any, cmap: str = "Greys", digits: int = 0) -> Any:
-    """A small 2-D array as an HTML table shaded by value (a pandas heat-map), for a notebook page.
+def pixel_table(pixels: Any, digits: int = 0) -> Any:
+    """A small 2-D array as an HTML table, each cell shaded from white (the smallest value) to black (the
+    largest), for a notebook page.
 
-    Returns an ``IPython.display.HTML`` object: its output is the same on every run (pandas'
-    ``Styler`` would add a random table id and a memory address).
+    The number in a cell is drawn in black on light cells and in white on dark ones, so it stays readable
+    (a contrast of at least 4.5:1). Returns an ``IPython.display.HTML`` object, the same on every run.
     """
-    import pandas as pd
     from IPython.display import HTML
 
     array = pixels.detach().cpu().numpy() if isinstance(pixels, torch.Tensor) else np.asarray(pixels)
@@ -116,8 +116,17 @@ def pixel_table(pixels: Any, cmap: str = "Greys", digits: int = 0) -> Any:
         raise ValueError(f"pixel_table needs a 2-D array, got shape {tuple(array.shape)}.")
     if array.size > 40 * 40:
         raise ValueError(f"pixel_table is for small patches (at most 40x40), got {array.shape}; slice it first.")
-    frame = pd.DataFrame(array.round(digits) if digits else array)
-    styler = (frame.style.set_uuid("pixels").format(precision=digits)
-              .background_gradient(cmap=cmap, axis=None)
-              .set_properties(**{"font-size": "6pt", "padding": "1px"}))
-    return HTML(styler.to_html())
+    low, high = float(array.min()), float(array.max())
+    span = (high - low) or 1.0
+    rows = []
+    for r, line in enumerate(array):
+        cells = [f'<th scope="row">{r}</th>']
+        for value in line:
+            grey = round(255 * (1 - (float(value) - low) / span))  # 255 = white for the smallest value
+            ink = "#000" if grey >= 119 else "#fff"  # from 119 up black text has 4.5:1, below it white
+            cells.append(f'<td style="background:rgb({grey},{grey},{grey});color:{ink}">{value:.{digits}f}</td>')
+        rows.append("<tr>" + "".join(cells) + "</tr>")
+    header = "<tr><th></th>" + "".join(f'<th scope="col">{c}</th>' for c in range(array.shape[1])) + "</tr>"
+    style = "font-size:7pt;border-collapse:collapse;text-align:center;line-height:1.1"
+    return HTML(f'<table class="pixel-table" style="{style}"><thead>{header}</thead>'
+                f'<tbody>{"".join(rows)}</tbody></table>')

@@ -1,4 +1,10 @@
-"""Reproducibility: one call seeds every random number generator a chapter touches."""
+"""Reproducibility: one call seeds every random number generator a chapter touches.
+
+Runs whose outputs are compared with the stored ones (the book build, nbval, the benchmark) set the
+environment variable ``COURSE_REPRODUCIBLE=1``: they pin torch's CPU thread count, because float sums
+are split across threads and another count changes the last digits. A learner's own run leaves it
+unset and uses every core.
+"""
 
 from __future__ import annotations
 
@@ -9,9 +15,19 @@ import sys
 import numpy as np
 import torch
 
-# Float sums are split across threads, so a different thread count gives slightly different
-# results. The book's stored outputs were made with this many intra-op threads.
+REPRODUCIBLE_ENV = "COURSE_REPRODUCIBLE"
+# The intra-op thread count the book's stored outputs were made with.
 DEFAULT_THREADS = 2
+
+
+def reproducible_run() -> bool:
+    """True when this run's outputs are compared with the stored ones (``COURSE_REPRODUCIBLE=1``)."""
+    return os.environ.get(REPRODUCIBLE_ENV, "").strip() not in ("", "0")
+
+
+def chapter_threads() -> int | None:
+    """The thread count a chapter pins: ``DEFAULT_THREADS`` for a compared run, ``None`` (all cores) else."""
+    return DEFAULT_THREADS if reproducible_run() else None
 
 
 def set_seed(seed: int = 42, deterministic: bool = True, threads: int | None = DEFAULT_THREADS) -> None:

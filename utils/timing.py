@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -56,3 +57,36 @@ def threads(n: int) -> Iterator[None]:
         yield
     finally:
         torch.set_num_threads(previous)
+
+
+def training_flops_per_sample(sizes: tuple[int, ...]) -> int:
+    """Floating-point operations of one training sample through a stack of linear layers.
+
+    Forward: 2 per weight. Backward: 2 per weight for the weight gradients, and 2 per weight for the
+    input gradients of every layer but the first (nothing upstream of the first layer needs them).
+    Biases, activations and the loss are negligible and not counted.
+    """
+    if len(sizes) < 2 or any(s < 1 for s in sizes):
+        raise ValueError(f"sizes must be at least two positive layer widths, got {sizes!r}.")
+    weights = [a * b for a, b in zip(sizes, sizes[1:])]
+    return 4 * sum(weights) + 2 * sum(weights[1:])
+
+
+def describe_loop(model: torch.nn.Module, batch_size: int, samples_per_s: float,
+                  matmul_gflops: float | None = None) -> str:
+    """A fully connected training loop as JSON text, for a chapter to publish (``glue_text``) and
+    ``make bench`` to measure again: layer widths, activation, batch size, thread count, and the
+    rate the chapter measured (with the matmul speed it measured beside it, if any)."""
+    linears = [m for m in model.modules() if isinstance(m, torch.nn.Linear)]
+    if not linears:
+        raise ValueError("describe_loop needs a model built from nn.Linear layers.")
+    activations = {type(m).__name__ for m in model.modules()
+                   if not isinstance(m, (torch.nn.Linear, torch.nn.Sequential, torch.nn.Flatten))
+                   and m is not model and not list(m.children())}
+    if len(activations) > 1:
+        raise ValueError(f"describe_loop needs one kind of activation, got {sorted(activations)}.")
+    spec = {"sizes": [linears[0].in_features] + [m.out_features for m in linears],
+            "activation": activations.pop() if activations else None, "batch_size": batch_size,
+            "threads": torch.get_num_threads(), "samples_per_s": round(samples_per_s),
+            "matmul_gflops": None if matmul_gflops is None else round(matmul_gflops, 1)}
+    return json.dumps(spec)

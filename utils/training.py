@@ -1,42 +1,75 @@
-"""Training helpers: accuracy, and fastai training whose printed table is stable and readable."""
+"""Training helpers: accuracy, live progress for a person (none in a compared run), and fastai
+training whose returned table is stable and readable."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Iterable, Iterator
+from typing import Any, TypeVar
 
 import pandas as pd
 import torch
 
+from utils.seeding import reproducible_run
 
-def accuracy(outputs: torch.Tensor, targets: torch.Tensor) -> float:
+T = TypeVar("T")
+
+
+def accuracy(outputs: torch.Tensor, targets: torch.Tensor, threshold: float | None = None) -> float:
     """Fraction of correct predictions.
 
-    ``outputs`` are class scores of shape (N, C), or one probability per sample of shape (N,)
-    or (N, 1) (predicted positive when above 0.5).
+    ``outputs`` of shape (N, C) with C > 1 are class scores: the prediction is the largest. One score
+    per sample, of shape (N,) or (N, 1), needs ``threshold``: predicted positive when above it (0.5 for
+    probabilities, 0.0 for logits). Whether a score is a logit or a probability cannot be read off the
+    numbers, so it is never guessed.
     """
     if outputs.shape[0] != targets.shape[0]:
         raise ValueError(f"accuracy got {outputs.shape[0]} outputs but {targets.shape[0]} targets.")
     if outputs.ndim == 2 and outputs.shape[1] > 1:
+        if threshold is not None:
+            raise ValueError("threshold is for one score per sample; class scores are compared by argmax.")
         predicted = outputs.argmax(dim=1)
+    elif threshold is None:
+        raise ValueError(
+            f"accuracy got one score per sample (shape {tuple(outputs.shape)}): pass threshold=0.5 for "
+            f"probabilities or threshold=0.0 for logits."
+        )
     else:
-        predicted = (outputs.reshape(-1) > 0.5).long()
+        predicted = (outputs.reshape(-1) > threshold).long()
     return (predicted == targets.reshape(-1).long()).float().mean().item()
 
 
-def fit_table(learn: Any, epochs: int, lr: float, one_cycle: bool = False, digits: int = 4) -> pd.DataFrame:
-    """Train a fastai ``Learner`` without progress bars; return one rounded row per epoch.
+def progress(items: Iterable[T], desc: str | None = None, total: int | None = None) -> Iterator[T]:
+    """Iterate over ``items`` with a live progress bar for a person running the notebook.
 
-    fastai's live table updates in place and prints times, which a stored notebook cannot
-    reproduce; this runs the same training and returns the losses and metrics as a DataFrame.
+    A compared run (the book build, nbval: ``COURSE_REPRODUCIBLE=1``) shows no bar, so the stored
+    output stays the same from run to run.
+    """
+    if reproducible_run():
+        yield from items
+        return
+    from tqdm.auto import tqdm
+
+    yield from tqdm(items, desc=desc, total=total, leave=False)
+
+
+def fit_table(learn: Any, epochs: int, lr: float, one_cycle: bool = False, digits: int = 4) -> pd.DataFrame:
+    """Train a fastai ``Learner``; return one rounded row per epoch.
+
+    A person running the notebook sees fastai's progress bars. A compared run shows none: fastai's
+    live table updates in place and prints times, which a stored notebook cannot reproduce. Either
+    way, the losses and metrics come back as a DataFrame without the time column.
     """
     if epochs < 1:
         raise ValueError(f"epochs must be at least 1, got {epochs}.")
+    from contextlib import nullcontext
+
     import fastai.callback.progress  # noqa: F401  (defines Learner.no_bar)
+    from fastcore.basics import noop
 
     quiet = learn.logger
-    learn.logger = lambda *_: None
+    learn.logger = noop  # fastai's own epoch table: we return ours instead
     try:
-        with learn.no_bar():
+        with learn.no_bar() if reproducible_run() else nullcontext():
             if one_cycle:
                 learn.fit_one_cycle(epochs, lr)
             else:

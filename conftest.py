@@ -1,0 +1,33 @@
+"""pytest's configuration for the whole repository: the tests in tests/ and nbval over chapters/.
+
+* A pytest run is a compared run: nbval's kernels inherit ``COURSE_REPRODUCIBLE=1``, so they pin
+  torch's threads and show no progress bars, exactly like the book build.
+* The warnings that chapters silence (``utils.notebook.KNOWN_LIBRARY_WARNINGS``) are silenced here too.
+* Every test belongs to one tier, a marker registered in pyproject.toml: a module of tests/ names its
+  tier with ``pytestmark``; unmarked tests are ``unit`` and notebooks are ``nbval``. ``pytest -m unit``
+  is the fast tier (no built book, no browser, no dataset).
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from utils.notebook import KNOWN_LIBRARY_WARNINGS
+from utils.seeding import REPRODUCIBLE_ENV
+
+TIERS = ("unit", "data", "site", "browser", "nbval")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    os.environ.setdefault(REPRODUCIBLE_ENV, "1")
+    for category, message in KNOWN_LIBRARY_WARNINGS:
+        config.addinivalue_line("filterwarnings", f"ignore:{message}:{category.__name__}")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if any(item.get_closest_marker(tier) for tier in TIERS):
+            continue
+        item.add_marker("nbval" if item.path.suffix == ".ipynb" else "unit")
