@@ -9,9 +9,6 @@ ENV_KEY := $(shell sha256sum requirements.txt | cut -c1-12)
 VENV ?= $(HOME)/.cache/dl-course/venv-$(ENV_KEY)
 BIN := $(VENV)/bin
 HERE := $(shell pwd -P)
-# Compared runs: torch pinned to the book's thread count, no progress bars (the book build, pytest and
-# the benchmark set this themselves too; `make outputs` needs it from here).
-export COURSE_REPRODUCIBLE := 1
 export PYTHONUNBUFFERED := 1
 
 .PHONY: env browser vendor book test unit lint nbval outputs data bench colab-env colab-check clean code-key
@@ -84,9 +81,10 @@ lint: env
 nbval: env  ## only the stored-output regression checks
 	"$(BIN)/python" -m pytest -m nbval
 
+# A compared run, as the book build and pytest make one (utils/seeding.py): pinned threads and code paths.
 outputs: env  ## re-execute every chapter in place: the one way committed outputs are produced
-	cd chapters && for nb in [0-9][0-9]_*.ipynb; do \
-	  echo "executing $$nb"; "$(BIN)/jupyter" execute --inplace --timeout=900 "$$nb" || exit 1; \
+	compared="$$("$(BIN)/python" -m utils.seeding)" && cd chapters && for nb in [0-9][0-9]_*.ipynb; do \
+	  echo "executing $$nb"; env $$compared "$(BIN)/jupyter" execute --inplace --timeout=900 "$$nb" || exit 1; \
 	done
 
 data: env  ## download (or take from the mirror) and verify every dataset
@@ -98,7 +96,9 @@ bench: env  ## execute every chapter cold, time nbval, measure throughput: bench
 # ----------------------------------------------------------------------------- Colab's own stack
 # An environment with the versions of Google's published Colab GPU runtime (requirements-colab.txt), in which
 # every chapter runs top to bottom as a learner's "Run all" would (tools/colab_check.py).
-COLAB_PYTHON ?= $(shell command -v python3.13 2>/dev/null || ls -d $(HOME)/.pyenv/versions/3.13*/bin/python3.13 2>/dev/null | tail -n 1)
+# The first Python 3.13 that actually runs (a pyenv shim exists even when 3.13 is not the selected version).
+COLAB_PYTHON ?= $(shell for p in python3.13 $$(ls -d $(HOME)/.pyenv/versions/3.13*/bin/python3.13 2>/dev/null | sort -rV); do \
+  "$$p" -c 'import sys; assert sys.version_info[:2] == (3, 13)' 2>/dev/null && { command -v "$$p"; break; }; done)
 COLAB_KEY := $(shell cat requirements-colab.txt | sha256sum | cut -c1-12)
 COLAB_VENV ?= $(HOME)/.cache/dl-course/colab-$(COLAB_KEY)
 

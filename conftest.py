@@ -1,7 +1,8 @@
 """pytest's configuration for the whole repository: the tests in tests/ and nbval over chapters/.
 
-* A pytest run is a compared run: nbval's kernels inherit ``COURSE_REPRODUCIBLE=1``, so they pin
-  torch's threads and show no progress bars, exactly like the book build.
+* A pytest run is a compared run (``utils.seeding.mark_compared_run``): nbval's kernels inherit it, so
+  they pin torch's threads and the math libraries' code paths and show no progress bars, exactly like
+  the book build.
 * The warnings that chapters silence (``utils.notebook.KNOWN_LIBRARY_WARNINGS``) are silenced here too.
 * Every test belongs to one tier, a marker registered in pyproject.toml: a module of tests/ names its
   tier with ``pytestmark``; unmarked tests are ``unit`` and notebooks are ``nbval``. ``pytest -m unit``
@@ -10,18 +11,16 @@
 
 from __future__ import annotations
 
-import os
-
 import pytest
 
 from utils.notebook import KNOWN_LIBRARY_WARNINGS
-from utils.seeding import REPRODUCIBLE_ENV
+from utils.seeding import mark_compared_run
 
 TIERS = ("unit", "data", "site", "browser", "nbval")
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    os.environ.setdefault(REPRODUCIBLE_ENV, "1")
+    mark_compared_run()
     for category, message in KNOWN_LIBRARY_WARNINGS:
         config.addinivalue_line("filterwarnings", f"ignore:{message}:{category.__name__}")
 

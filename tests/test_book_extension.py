@@ -10,6 +10,7 @@ from helpers import CHAPTERS, ROOT
 
 from utils.book import BEHIND, MEETS, MISSING, dataset_titles, results_rows, run_note, status
 from utils.course import headlines
+from utils.seeding import compared_run_env
 
 
 def test_run_note_states_needs_and_rounded_runtime():
@@ -44,8 +45,9 @@ def test_status_is_the_headline_rule():
 
 
 def test_loading_the_extension_marks_the_build_as_a_compared_run():
-    code = "import os\nfrom utils import book\nclass App:\n    def __getattr__(self, name):\n" \
-           "        return lambda *a, **k: None\nbook.setup(App())\nprint(os.environ['COURSE_REPRODUCIBLE'])"
-    env = {k: v for k, v in os.environ.items() if k != "COURSE_REPRODUCIBLE"}
+    code = "import os\nfrom utils import book, seeding\nclass App:\n    def __getattr__(self, name):\n" \
+           "        return lambda *a, **k: None\nbook.setup(App())\n" \
+           "print(' '.join(f'{k}={os.environ[k]}' for k in seeding.compared_run_env()))"
+    env = {k: v for k, v in os.environ.items() if k not in compared_run_env()}
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True)
-    assert done.stdout.strip() == "1", done.stderr
+    assert done.stdout.split() == [f"{k}={v}" for k, v in compared_run_env().items()], done.stderr

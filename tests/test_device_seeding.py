@@ -14,7 +14,15 @@ from helpers import ROOT
 
 from utils.device import environment_report, get_device
 from utils.notebook import expect_error, setup_chapter
-from utils.seeding import DEFAULT_THREADS, chapter_threads, reproducible_run, set_seed
+from utils.seeding import (
+    DEFAULT_THREADS,
+    PINNED_NUMERICS,
+    chapter_threads,
+    compared_run_env,
+    mark_compared_run,
+    reproducible_run,
+    set_seed,
+)
 
 
 def test_get_device_prefers_cuda(monkeypatch):
@@ -30,7 +38,8 @@ def test_get_device_falls_back_to_cpu(monkeypatch):
 def test_environment_report_names_versions():
     report = environment_report()
     assert report["torch"] == torch.__version__
-    assert set(report) >= {"python", "torchvision", "fastai", "device", "torch threads"}
+    assert set(report) >= {"python", "torchvision", "fastai", "device", "torch threads", "cpu kernels", "MKL branch"}
+    assert report["cpu kernels"] == torch.backends.cpu.get_cpu_capability()
 
 
 def test_set_seed_makes_every_generator_repeat():
@@ -90,6 +99,25 @@ def test_compared_runs_pin_threads_and_learner_runs_use_every_core(monkeypatch, 
         monkeypatch.setenv("COURSE_REPRODUCIBLE", value)
     assert reproducible_run() == compared
     assert chapter_threads() == (DEFAULT_THREADS if compared else None)
+
+
+def test_marking_a_compared_run_pins_the_code_paths_and_keeps_what_is_already_set(monkeypatch):
+    monkeypatch.setattr("platform.machine", lambda: "x86_64")
+    environ = {"MKL_CBWR": "AUTO"}
+    mark_compared_run(environ)
+    assert environ == {"COURSE_REPRODUCIBLE": "1", **PINNED_NUMERICS, "MKL_CBWR": "AUTO"}
+    monkeypatch.setattr("platform.machine", lambda: "aarch64")  # no MKL, no AVX2 there
+    assert compared_run_env() == {"COURSE_REPRODUCIBLE": "1"}
+
+
+def test_a_kernel_of_a_compared_run_uses_the_pinned_kernels_whatever_the_cpu():
+    if "MKL_CBWR" not in compared_run_env():
+        pytest.skip("the pinned code paths are for x86-64 CPUs")
+    code = "import torch; print(torch.backends.cpu.get_cpu_capability())"
+    env = {"PATH": "/usr/bin:/bin", **compared_run_env()}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "AVX2"
+    assert out.stderr == ""  # nbval compares stderr: a pin must not print a warning in every kernel
 
 
 def test_setup_chapter_reports_the_threads_it_set(monkeypatch, capsys):

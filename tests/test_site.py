@@ -7,6 +7,7 @@ import hashlib
 import json
 import re
 import struct
+from html import unescape
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -131,18 +132,23 @@ def _this_builds_values() -> dict[str, dict]:
     return values
 
 
+def html_text(fragment: str) -> str:
+    """The text a reader sees in an HTML fragment: tags dropped, entities such as &quot; decoded."""
+    return unescape(re.sub(r"<[^>]+>", "", fragment)).strip()
+
+
 def test_results_page_shows_each_number_of_this_build_with_the_status_of_that_number():
-    html = (HTML / "chapters" / "results.html").read_text()
+    page = (HTML / "chapters" / "results.html").read_text()
     rows = results_rows(_this_builds_values())
     assert len(rows) >= 15
-    table = html[html.index("course-results"):]
-    cells = [re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", table, re.S)]
+    table = page[page.index("course-results"):]
+    cells = [html_text(c) for c in re.findall(r"<td[^>]*>(.*?)</td>", table, re.S)]
     shown = [cells[i:i + 5] for i in range(0, 5 * len(rows), 5)]
     for row, (number, quantity, value, rule, status) in zip(rows, shown):
         assert (number, quantity, value, status) == (row["number"], row["quantity"], row["value"], row["status"])
         assert rule.split() == f"{row['rule']} {row['source']}".split()
     met = sum(r["status"] == MEETS for r in rows)
-    assert f"{met} of {len(rows)} headline numbers meet their rule in this build." in html
+    assert f"{met} of {len(rows)} headline numbers meet their rule in this build." in page
 
 
 # ----------------------------------------------------------------------------- no third-party host

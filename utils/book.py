@@ -1,8 +1,8 @@
 """A Sphinx extension for the book, enabled in ``_config.yml``.
 
-* It marks the build as a compared run (``COURSE_REPRODUCIBLE=1``, inherited by the kernels that
-  execute the chapters), so a plain ``jupyter-book build .`` pins threads and hides progress bars
-  exactly like ``make book``.
+* It marks the build as a compared run (``utils.seeding.mark_compared_run``, inherited by the kernels
+  that execute the chapters), so a plain ``jupyter-book build .`` pins threads and the math libraries'
+  code paths and hides progress bars exactly like ``make book``.
 * Under each chapter's title, a note says what the chapter needs and how long its code ran: the
   datasets from ``course.yml``, the run time from myst-nb's execution record of this build.
 * The ``{course-results}`` directive becomes the Results table: every headline number of
@@ -16,7 +16,6 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -29,7 +28,7 @@ from sphinx.util.docutils import SphinxDirective
 
 from utils.course import Chapter, Headline, load_course
 from utils.notebook import parse_glued
-from utils.seeding import REPRODUCIBLE_ENV
+from utils.seeding import mark_compared_run
 
 MEETS, BEHIND, MISSING = "meets", "behind", "not published"
 
@@ -179,8 +178,8 @@ def _serve_front_end(app: Any, exception: Exception | None) -> None:
 
 
 def setup(app: Any) -> dict[str, Any]:
-    # Kernels started by the build inherit this: they pin threads and show no progress bars.
-    os.environ.setdefault(REPRODUCIBLE_ENV, "1")
+    # Kernels started by the build inherit this: pinned threads and code paths, no progress bars.
+    mark_compared_run()
     app.add_node(results_placeholder)
     app.add_directive("course-results", CourseResultsDirective)
     app.add_post_transform(FillResultsTable)

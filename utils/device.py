@@ -41,6 +41,8 @@ def environment_report() -> dict[str, str]:
         "device": device_name(device),
         "cpu": platform.processor() or platform.machine(),
         "torch threads": str(torch.get_num_threads()),
+        "cpu kernels": torch.backends.cpu.get_cpu_capability(),  # ATen's choice (pinned in a compared run)
+        "MKL branch": os.environ.get("MKL_CBWR", "automatic"),
         "cpu cores": str(os.cpu_count()),
         "in colab": str("google.colab" in sys.modules),
     }

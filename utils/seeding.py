@@ -1,16 +1,25 @@
 """Reproducibility: one call seeds every random number generator a chapter touches.
 
-Runs whose outputs are compared with the stored ones (the book build, nbval, the benchmark) set the
-environment variable ``COURSE_REPRODUCIBLE=1``: they pin torch's CPU thread count, because float sums
-are split across threads and another count changes the last digits. A learner's own run leaves it
-unset and uses every core.
+Runs whose outputs are compared with the stored ones (the book build, nbval, the benchmark) are
+*compared runs*, marked by ``mark_compared_run`` before their kernels start:
+
+* ``COURSE_REPRODUCIBLE=1``: the chapters pin torch's CPU thread count, because float sums are split
+  across threads and another count changes the last digits.
+* The math libraries' code paths are fixed (``PINNED_NUMERICS``), because by default each picks its
+  kernels by the CPU: MKL's matrix products on an Intel CPU with AVX-512 round differently from those on
+  an AMD one, and a training run that is sensitive to its last digits (a large learning rate, 50 epochs)
+  ends a few images apart. Pinned, a stored output comes out the same on any x86-64 machine.
+
+A learner's own run sets none of this: all cores, the fastest kernels.
 """
 
 from __future__ import annotations
 
 import os
+import platform
 import random
 import sys
+from collections.abc import MutableMapping
 
 import numpy as np
 import torch
@@ -18,11 +27,32 @@ import torch
 REPRODUCIBLE_ENV = "COURSE_REPRODUCIBLE"
 # The intra-op thread count the book's stored outputs were made with.
 DEFAULT_THREADS = 2
+# The code paths of a compared run on x86-64 (read by each library when it starts, so they must be in the
+# kernel's environment): MKL's conditional numerical reproducibility in its COMPATIBLE branch (SSE2 without
+# the approximate reciprocals, the one branch that gives the same bits on Intel and AMD CPUs); ATen's AVX2
+# kernels (every x86-64 server since 2015 has AVX2; AVX-512 ones would sum in another order); oneDNN capped
+# at AVX2 likewise.
+PINNED_NUMERICS = {"MKL_CBWR": "COMPATIBLE", "ATEN_CPU_CAPABILITY": "avx2", "ONEDNN_MAX_CPU_ISA": "AVX2"}
 
 
 def reproducible_run() -> bool:
     """True when this run's outputs are compared with the stored ones (``COURSE_REPRODUCIBLE=1``)."""
     return os.environ.get(REPRODUCIBLE_ENV, "").strip() not in ("", "0")
+
+
+def compared_run_env() -> dict[str, str]:
+    """The environment variables that make a process, and the kernels it starts, a compared run."""
+    env = {REPRODUCIBLE_ENV: "1"}
+    if platform.machine().lower() in ("x86_64", "amd64"):  # other CPUs have neither MKL nor these paths
+        env.update(PINNED_NUMERICS)
+    return env
+
+
+def mark_compared_run(environ: MutableMapping[str, str] | None = None) -> None:
+    """Make the kernels this process starts compared runs; a variable already set is left as it is."""
+    environ = os.environ if environ is None else environ
+    for name, value in compared_run_env().items():
+        environ.setdefault(name, value)
 
 
 def chapter_threads() -> int | None:
@@ -61,3 +91,7 @@ def set_seed(seed: int = 42, deterministic: bool = True, threads: int | None = D
         from fastai.torch_core import set_seed as fastai_set_seed
 
         fastai_set_seed(seed, reproducible=deterministic)
+
+
+if __name__ == "__main__":  # `env $(python -m utils.seeding) jupyter execute ...`: a compared run by hand
+    print(" ".join(f"{name}={value}" for name, value in compared_run_env().items()))
