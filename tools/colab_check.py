@@ -7,7 +7,7 @@ here, in the main environment; only the kernel is Colab's. For each chapter it c
 * no cell fails (a cell tagged ``raises-exception`` may);
 * nothing reaches stderr (what a learner would see as warnings), except the allow-list below;
 * every headline number of course.yml is within its stated tolerance of the stored one
-  (``reproduce``: exact, a tolerance, or only its rule for a timing), and meets its rule.
+  (``reproduce``: exact, a tolerance, or only its rule: a timing, a rounding error), and meets its rule.
 
 The first cell of each chapter, the Colab cell, runs too: ``COURSE_HELPERS_FROM`` points its install
 line at this checkout instead of GitHub, so the helpers are installed with pip as in Colab.
@@ -71,7 +71,7 @@ def compare_headline(headline: Headline, stored: dict, observed: dict) -> dict:
     if not headline.meets(observed):
         return {**row, "ok": False, "why": f"misses its rule {headline.rule_text()}"}
     if headline.reproduce == "rule":
-        return {**row, "ok": True, "why": "rule only (a timing)"}
+        return {**row, "ok": True, "why": "its rule only"}
     tolerance = 0.5 * 10 ** -headline.decimals if headline.reproduce == "exact" else float(headline.reproduce)
     if before is None or abs(value - before) > tolerance:
         return {**row, "ok": False, "why": f"differs from the stored value by more than {tolerance:g}"}

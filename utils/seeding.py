@@ -6,9 +6,9 @@ Runs whose outputs are compared with the stored ones (the book build, nbval, the
 * ``COURSE_REPRODUCIBLE=1``: the chapters pin torch's CPU thread count, because float sums are split
   across threads and another count changes the last digits.
 * The math libraries' code paths are fixed (``PINNED_NUMERICS``), because by default each picks its
-  kernels by the CPU: MKL's matrix products on an Intel CPU with AVX-512 round differently from those on
-  an AMD one, and a training run that is sensitive to its last digits (a large learning rate, 50 epochs)
-  ends a few images apart. Pinned, a stored output comes out the same on any x86-64 machine.
+  kernels by the processor and its instruction set (AVX2 or AVX-512), and other kernels sum in another
+  order: a training run that is sensitive to its last digits (a large learning rate, 50 epochs) ends a
+  few images apart. Pinned, a stored output comes out the same on any x86-64 machine.
 
 A learner's own run sets none of this: all cores, the fastest kernels.
 """
