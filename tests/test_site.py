@@ -225,7 +225,7 @@ def test_math_and_widgets_come_from_the_site_itself(page):
     assert [s for s in loaded if s in expected] == expected, f"{page} loads {loaded}, expected {expected}"
     missing = [s for s in expected if not (HTML / s).is_file()]
     assert missing == [], (f"{page} loads {missing}, which the site does not have: run `make book` (or "
-                           "tools/vendor.sh, then jupyter-book build .)")
+                           "jupyter-book build ., whose extension runs tools/vendor.sh)")
 
 
 # ----------------------------------------------------------------------------- figures

@@ -6,7 +6,7 @@
 # as _build/html/_static/ (html_static_path) and points mathjax_path and nb_ipywidgets_js at npm/. Nothing
 # here is committed.
 #
-#   tools/vendor.sh        (`make book` runs it; run it once before a plain `jupyter-book build .`)
+#   tools/vendor.sh        (`make book` runs it, and so does the book's extension in a plain `jupyter-book build .`)
 #
 # Without Node.js/npm, or with neither the registry nor a warm npm cache (~/.npm), it stops with a message
 # naming what is missing: the book is never built with pages that would point at a CDN.

@@ -161,7 +161,9 @@ def _front_end_current(root: Path) -> bool:
     return (root / FRONT_END / "npm").is_dir() and installed.is_file() and lock.read_bytes() == installed.read_bytes()
 
 
-def _vendor_front_end(app: Any) -> None:
+def _vendor_front_end(app: Any, config: Any = None) -> None:
+    # On config-inited, before Sphinx checks that html_static_path exists: a fresh clone's plain
+    # `jupyter-book build . -W` then finds _build/site-static already laid out.
     root = Path(app.srcdir)
     script = root / "tools" / "vendor.sh"
     if not script.is_file() or _front_end_current(root):
@@ -184,6 +186,6 @@ def setup(app: Any) -> dict[str, Any]:
     app.add_directive("course-results", CourseResultsDirective)
     app.add_post_transform(FillResultsTable)
     app.connect("doctree-resolved", _add_run_note)
-    app.connect("builder-inited", _vendor_front_end)
+    app.connect("config-inited", _vendor_front_end)
     app.connect("build-finished", _serve_front_end)
     return {"parallel_read_safe": True, "parallel_write_safe": True, "version": "2"}
