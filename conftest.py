@@ -1,8 +1,9 @@
 """pytest's configuration for the whole repository: the tests in tests/ and nbval over chapters/.
 
 * A pytest run is a compared run (``utils.seeding.mark_compared_run``): nbval's kernels inherit it, so
-  they pin torch's threads and the math libraries' code paths and show no progress bars, exactly like
-  the book build.
+  they show no progress bars and store every slider frame, exactly like the book build.
+* nbval compares each output for what it means (``booktools.nbval_plugin``): text exactly, numbers within
+  the tolerance their cell declares.
 * The warnings that chapters silence (``utils.notebook.KNOWN_LIBRARY_WARNINGS``) are silenced here too.
 * Every test belongs to one tier, a marker registered in pyproject.toml: a module of tests/ names its
   tier with ``pytestmark``; unmarked tests are ``unit`` and notebooks are ``nbval``. ``pytest -m unit``
@@ -17,6 +18,7 @@ from utils.notebook import KNOWN_LIBRARY_WARNINGS
 from utils.seeding import mark_compared_run
 
 TIERS = ("unit", "data", "site", "browser", "nbval")
+pytest_plugins = ["booktools.nbval_plugin"]
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -10,12 +10,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from utils.course import Chapter, load_course
+from booktools.course import Chapter, load_course, notebooks
 
 ROOT = Path(__file__).resolve().parents[1]
 HTML = ROOT / "_build" / "html"
 CHAPTERS: tuple[Chapter, ...] = load_course()
 NOTEBOOKS: list[Path] = [c.path for c in CHAPTERS]
+# the chapters and the appendices: every notebook a reader opens, each following the same conventions
+PAGES_WITH_CODE: list[Path] = [n.path for n in notebooks()]
 
 
 def ids(paths: list[Path]) -> list[str]:

@@ -8,8 +8,8 @@ import sys
 
 from helpers import CHAPTERS, ROOT
 
-from utils.book import BEHIND, MEETS, MISSING, dataset_titles, results_rows, run_note, status
-from utils.course import headlines
+from booktools.book import BEHIND, MEETS, MISSING, dataset_titles, results_rows, run_note, status
+from booktools.course import headlines
 from utils.seeding import compared_run_env
 
 
@@ -45,9 +45,10 @@ def test_status_is_the_headline_rule():
 
 
 def test_loading_the_extension_marks_the_build_as_a_compared_run():
-    code = "import os\nfrom utils import book, seeding\nclass App:\n    def __getattr__(self, name):\n" \
-           "        return lambda *a, **k: None\nbook.setup(App())\n" \
-           "print(' '.join(f'{k}={os.environ[k]}' for k in seeding.compared_run_env()))"
+    code = "import os, sys\nfrom booktools import book\nfrom utils import seeding\nclass App:\n" \
+           "    def __getattr__(self, name):\n        return lambda *a, **k: None\nbook.setup(App())\n" \
+           "print(' '.join(f'{k}={os.environ[k]}' for k in seeding.compared_run_env()), 'torch' in sys.modules)"
     env = {k: v for k, v in os.environ.items() if k not in compared_run_env()}
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True)
-    assert done.stdout.split() == [f"{k}={v}" for k, v in compared_run_env().items()], done.stderr
+    # and the book's extension imports no torch: it only reads course.yml and this build's glued values
+    assert done.stdout.split() == [*(f"{k}={v}" for k, v in compared_run_env().items()), "False"], done.stderr

@@ -343,7 +343,7 @@ def test_dark_mode_switch_changes_the_theme(browser, site_url):
 def test_results_page_shows_a_status_for_every_number(browser, site_url):
     from selenium.webdriver.common.by import By
 
-    from utils.course import headlines
+    from booktools.course import headlines
 
     browser.get(f"{site_url}/chapters/results.html")
     rows = browser.find_elements(By.CSS_SELECTOR, "table.course-results tbody tr")

@@ -7,12 +7,12 @@ import re
 
 import pytest
 import tomllib
-from helpers import NOTEBOOKS, ROOT, ids, load_notebook, source, tags, text_outputs
+from helpers import CHAPTERS, NOTEBOOKS, PAGES_WITH_CODE, ROOT, ids, load_notebook, source, tags, text_outputs
 
 COLAB_RELEASE = "git+{url}@v{version}"
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=ids(NOTEBOOKS))
+@pytest.mark.parametrize("path", PAGES_WITH_CODE, ids=ids(PAGES_WITH_CODE))
 def test_first_cell_installs_helpers_in_colab_only_and_checks_the_gpu(path, book_config):
     first = load_notebook(path)["cells"][0]
     version = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
@@ -26,11 +26,11 @@ def test_first_cell_installs_helpers_in_colab_only_and_checks_the_gpu(path, book
 
 
 def test_first_cells_are_identical():
-    first = {source(load_notebook(p)["cells"][0]) for p in NOTEBOOKS}
+    first = {source(load_notebook(p)["cells"][0]) for p in PAGES_WITH_CODE}
     assert len(first) == 1, "copy the Colab cell from another chapter unchanged"
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=ids(NOTEBOOKS))
+@pytest.mark.parametrize("path", PAGES_WITH_CODE, ids=ids(PAGES_WITH_CODE))
 def test_notebook_asks_colab_for_a_gpu_and_uses_python3(path):
     meta = load_notebook(path)["metadata"]
     assert meta.get("accelerator") == "GPU"
@@ -38,7 +38,7 @@ def test_notebook_asks_colab_for_a_gpu_and_uses_python3(path):
     assert meta["kernelspec"]["name"] == "python3"
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=ids(NOTEBOOKS))
+@pytest.mark.parametrize("path", PAGES_WITH_CODE, ids=ids(PAGES_WITH_CODE))
 def test_outputs_come_from_one_clean_run(path):
     cells = [c for c in load_notebook(path)["cells"][1:] if c["cell_type"] == "code"]
     counts = [c["execution_count"] for c in cells]
@@ -48,7 +48,7 @@ def test_outputs_come_from_one_clean_run(path):
     assert "setup_chapter()" in setup, "the first executed cell seeds and picks the device"
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=ids(NOTEBOOKS))
+@pytest.mark.parametrize("path", PAGES_WITH_CODE, ids=ids(PAGES_WITH_CODE))
 def test_run_all_never_stops(path):
     # Colab ignores cell tags: a cell that raises stops "Run all". Demonstrations use expect_error.
     for i, cell in enumerate(load_notebook(path)["cells"]):
@@ -56,7 +56,7 @@ def test_run_all_never_stops(path):
         assert all(out["output_type"] != "error" for out in cell.get("outputs", [])), f"cell {i} stored an error"
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=ids(NOTEBOOKS))
+@pytest.mark.parametrize("path", PAGES_WITH_CODE, ids=ids(PAGES_WITH_CODE))
 def test_no_stderr_addresses_or_absolute_paths_in_outputs(path):
     for i, cell in enumerate(load_notebook(path)["cells"]):
         for out in cell.get("outputs", []):
@@ -66,7 +66,7 @@ def test_no_stderr_addresses_or_absolute_paths_in_outputs(path):
             assert not re.search(r"(/root/|/home/|/work/|/tmp/|\.fastai/)", text), f"cell {i} shows a path"
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=ids(NOTEBOOKS))
+@pytest.mark.parametrize("path", PAGES_WITH_CODE, ids=ids(PAGES_WITH_CODE))
 def test_ignored_outputs_say_why(path):
     for i, cell in enumerate(load_notebook(path)["cells"]):
         marked = "nbval-ignore-output" in tags(cell)
@@ -74,7 +74,7 @@ def test_ignored_outputs_say_why(path):
         assert marked == bool(reason), f"cell {i}: tag and '# nbval-ignore-output: <reason>' line go together"
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=ids(NOTEBOOKS))
+@pytest.mark.parametrize("path", PAGES_WITH_CODE, ids=ids(PAGES_WITH_CODE))
 def test_no_hard_coded_cuda(path):
     for i, cell in enumerate(load_notebook(path)["cells"]):
         if cell["cell_type"] == "code":
@@ -102,7 +102,7 @@ def _figures(cell: dict) -> int:
                if mime.startswith("image/"))
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=ids(NOTEBOOKS))
+@pytest.mark.parametrize("path", PAGES_WITH_CODE, ids=ids(PAGES_WITH_CODE))
 def test_every_figure_has_a_text_alternative(path):
     # myst-nb reads a figure's alt text from the cell's metadata: {"mystnb": {"image": {"alt": "..."}}}
     for i, cell in enumerate(load_notebook(path)["cells"]):
@@ -111,7 +111,17 @@ def test_every_figure_has_a_text_alternative(path):
             assert len(alt.split()) >= 6, f"cell {i}: say what the figure shows in mystnb.image.alt"
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=ids(NOTEBOOKS))
+@pytest.mark.parametrize("path", PAGES_WITH_CODE, ids=ids(PAGES_WITH_CODE))
 def test_has_a_sources_note(path):
     markdown = "\n".join(source(c) for c in load_notebook(path)["cells"] if c["cell_type"] == "markdown")
     assert re.search(r"^#+ Sources\b", markdown, re.M), "name what the chapter reproduces, and from where"
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS, ids=[c.stem for c in CHAPTERS])
+def test_main_path_stays_within_its_word_budget(chapter):
+    from booktools.words import main_path_words
+
+    words = main_path_words(chapter.path)
+    assert words <= chapter.word_budget, (f"{chapter.stem}: {words} words before the exercises, over its budget of "
+                                          f"{chapter.word_budget} (course.yml): move a detour into a collapsed block "
+                                          "or an appendix")

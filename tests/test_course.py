@@ -8,8 +8,8 @@ import pytest
 import yaml
 from helpers import CHAPTERS, ROOT
 
-from utils.course import CourseError, check_published, check_toc, headlines, parse_course
-from utils.notebook import read_glued
+from booktools.course import CourseError, check_published, check_toc, headlines, parse_course
+from booktools.glue import read_glued
 
 GOOD = {"chapters": [
     {"file": "chapters/01_one", "datasets": ["mnist_sample"]},

@@ -14,15 +14,7 @@ from helpers import ROOT
 
 from utils.device import environment_report, get_device
 from utils.notebook import expect_error, setup_chapter
-from utils.seeding import (
-    DEFAULT_THREADS,
-    PINNED_NUMERICS,
-    chapter_threads,
-    compared_run_env,
-    mark_compared_run,
-    reproducible_run,
-    set_seed,
-)
+from utils.seeding import chapter_threads, compared_run, compared_run_env, mark_compared_run, set_seed
 
 
 def test_get_device_prefers_cuda(monkeypatch):
@@ -38,7 +30,7 @@ def test_get_device_falls_back_to_cpu(monkeypatch):
 def test_environment_report_names_versions():
     report = environment_report()
     assert report["torch"] == torch.__version__
-    assert set(report) >= {"python", "torchvision", "fastai", "device", "torch threads", "cpu kernels", "MKL branch"}
+    assert set(report) >= {"python", "torchvision", "fastai", "device", "torch threads", "cpu kernels"}
     assert report["cpu kernels"] == torch.backends.cpu.get_cpu_capability()
 
 
@@ -79,8 +71,8 @@ def test_importing_the_helpers_has_no_side_effects(tmp_path):
     code = """
 import json, sys, warnings, torch
 threads = torch.get_num_threads(); filters = len(warnings.filters)
-import utils, utils.course, utils.data, utils.device, utils.notebook, utils.plotting, utils.seeding, utils.timing
-import utils.training
+import utils, utils.data, utils.device, utils.notebook, utils.plotting, utils.seeding, utils.stats
+import utils.timing, utils.training, utils.widgets
 print(json.dumps({"threads": torch.get_num_threads() == threads, "filters": len(warnings.filters) == filters,
                   "deterministic": torch.are_deterministic_algorithms_enabled(),
                   "fastai": "fastai" in sys.modules}))
@@ -92,45 +84,49 @@ print(json.dumps({"threads": torch.get_num_threads() == threads, "filters": len(
 
 
 @pytest.mark.parametrize(("value", "compared"), [("1", True), ("", False), ("0", False), (None, False)])
-def test_compared_runs_pin_threads_and_learner_runs_use_every_core(monkeypatch, value, compared):
+def test_a_compared_run_is_marked_by_its_environment(monkeypatch, value, compared):
     if value is None:
         monkeypatch.delenv("COURSE_REPRODUCIBLE", raising=False)
     else:
         monkeypatch.setenv("COURSE_REPRODUCIBLE", value)
-    assert reproducible_run() == compared
-    assert chapter_threads() == (DEFAULT_THREADS if compared else None)
+    assert compared_run() == compared
 
 
-def test_marking_a_compared_run_pins_the_code_paths_and_keeps_what_is_already_set(monkeypatch):
-    monkeypatch.setattr("platform.machine", lambda: "x86_64")
-    environ = {"MKL_CBWR": "AUTO"}
+def test_marking_a_compared_run_pins_no_numerics_and_keeps_what_is_already_set():
+    environ = {"COURSE_REPRODUCIBLE": "0", "MKL_CBWR": "AUTO"}
     mark_compared_run(environ)
-    assert environ == {"COURSE_REPRODUCIBLE": "1", **PINNED_NUMERICS, "MKL_CBWR": "AUTO"}
-    monkeypatch.setattr("platform.machine", lambda: "aarch64")  # no MKL, no AVX2 there
-    assert compared_run_env() == {"COURSE_REPRODUCIBLE": "1"}
+    assert environ == {"COURSE_REPRODUCIBLE": "0", "MKL_CBWR": "AUTO"}
+    environ = {}
+    mark_compared_run(environ)
+    assert environ == compared_run_env() == {"COURSE_REPRODUCIBLE": "1"}
 
 
-def test_a_kernel_of_a_compared_run_uses_the_pinned_kernels_whatever_the_cpu():
-    if "MKL_CBWR" not in compared_run_env():
-        pytest.skip("the pinned code paths are for x86-64 CPUs")
-    code = "import torch; print(torch.backends.cpu.get_cpu_capability())"
-    env = {"PATH": "/usr/bin:/bin", **compared_run_env()}
-    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "AVX2"
-    assert out.stderr == ""  # nbval compares stderr: a pin must not print a warning in every kernel
+@pytest.mark.parametrize(("value", "threads"), [(None, None), ("", None), ("1", 1), ("4", 4)])
+def test_course_threads_sets_the_thread_count_and_every_core_is_the_default(monkeypatch, value, threads):
+    if value is None:
+        monkeypatch.delenv("COURSE_THREADS", raising=False)
+    else:
+        monkeypatch.setenv("COURSE_THREADS", value)
+    assert chapter_threads() == threads
 
 
-def test_setup_chapter_reports_the_threads_it_set(monkeypatch, capsys):
-    monkeypatch.setenv("COURSE_REPRODUCIBLE", "1")
+@pytest.mark.parametrize("value", ["0", "two", "-1"])
+def test_a_bad_thread_count_names_the_variable_and_the_fix(monkeypatch, value):
+    monkeypatch.setenv("COURSE_THREADS", value)
+    with pytest.raises(ValueError, match="COURSE_THREADS must be a whole number"):
+        chapter_threads()
+
+
+def test_setup_chapter_uses_every_core_unless_told_and_says_what_it_chose(monkeypatch, capsys):
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
     old = torch.get_num_threads()
     try:
+        monkeypatch.setenv("COURSE_THREADS", "1")
         setup_chapter()
-        assert torch.get_num_threads() == DEFAULT_THREADS
+        assert torch.get_num_threads() == 1
+        assert capsys.readouterr().out.startswith("Device: CPU, 1 CPU thread (results of training may differ")
     finally:
         torch.set_num_threads(old)
-    expected = f"Device: CPU, {DEFAULT_THREADS} CPU threads (pinned, so every digit matches the book)\n"
-    assert capsys.readouterr().out == expected
 
 
 def test_expect_error_prints_the_error_and_goes_on(capsys):

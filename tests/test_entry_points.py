@@ -33,14 +33,8 @@ def test_a_kernel_in_chapters_imports_this_checkouts_helpers_and_runs_the_setup_
     assert done.returncode == 0, done.stderr
     *printed, last = done.stdout.strip().splitlines()
     assert json.loads(last)["root"] == str(ROOT), "the environment's helpers point at another checkout: make env"
-    assert printed[0].startswith("Device: ") and "the last digits" in printed[0]  # a learner's run: all cores
-
-
-def test_a_compared_run_pins_the_threads_and_says_so():
-    done = _run("from utils.notebook import setup_chapter\nsetup_chapter()", ROOT / "chapters",
-                COURSE_REPRODUCIBLE="1")
-    assert done.returncode == 0, done.stderr
-    assert "2 CPU threads (pinned, so every digit matches the book)" in done.stdout
+    # every core, and a word on why training results may differ from the page
+    assert printed[0].startswith("Device: ") and "may differ slightly from the book's" in printed[0]
 
 
 def test_the_books_sphinx_configuration_loads_its_extensions_from_any_folder(tmp_path):
@@ -51,7 +45,7 @@ def test_the_books_sphinx_configuration_loads_its_extensions_from_any_folder(tmp
             "                             cli_config={'latex_individualpages': False})\n"
             "for name in config['extensions']:\n"
             "    importlib.import_module(name)\n"
-            "print('utils.book' in config['extensions'])")
+            "print('booktools.book' in config['extensions'])")
     done = _run(code, tmp_path)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip().splitlines()[-1] == "True"

@@ -49,7 +49,7 @@ def test_without_node_the_front_end_step_stops_and_says_what_is_missing(tmp_path
     bin_dir = tmp_path / "bin"  # a PATH with the shell tools the script needs first, but no node or npm
     bin_dir.mkdir()
     (bin_dir / "dirname").symlink_to(shutil.which("dirname"))
-    done = subprocess.run([shutil.which("bash"), str(ROOT / "tools" / "vendor.sh")], capture_output=True, text=True,
+    done = subprocess.run([shutil.which("bash"), str(ROOT / "booktools" / "vendor.sh")], capture_output=True, text=True,
                           env={**os.environ, "PATH": str(bin_dir)})
     assert done.returncode == 1
     assert "missing: node npm" in done.stderr and "nodejs npm" in done.stderr

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from helpers import CHAPTERS, HTML, NOTEBOOKS, PAGES, ROOT, chapter_title, ids, load_notebook, source
 
-from utils.book import MEETS, results_rows
-from utils.notebook import parse_glued
+from booktools.book import MEETS, results_rows
+from booktools.glue import parse_glued
 
 pytestmark = [pytest.mark.site, pytest.mark.usefixtures("built_site")]
 

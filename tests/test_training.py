@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from utils.training import accuracy, fit_table, progress
+from utils.training import accuracy, evaluate, fit_table, is_correct, progress, train_epoch
 
 
 def test_accuracy_from_class_scores():
@@ -82,3 +82,58 @@ def test_fit_table_shows_fastais_bars_to_a_person_but_not_its_table(monkeypatch,
 def test_fit_table_rejects_zero_epochs():
     with pytest.raises(ValueError, match="epochs"):
         fit_table(object(), epochs=0, lr=0.1)
+
+
+class _CountingSGD:
+    """A plain SGD step that counts its calls (anything with step and zero_grad is an optimizer here)."""
+
+    def __init__(self, params, lr):
+        self.params, self.lr, self.steps = list(params), lr, 0
+
+    def step(self):
+        with torch.no_grad():
+            for p in self.params:
+                p -= self.lr * p.grad
+        self.steps += 1
+
+    def zero_grad(self):
+        for p in self.params:
+            p.grad = None
+
+
+def test_train_epoch_steps_once_per_batch_clears_gradients_and_returns_the_mean_loss():
+    torch.manual_seed(0)
+    x, y = torch.randn(10, 3), torch.randn(10, 1)
+    model = torch.nn.Linear(3, 1)
+    batches = [(x[:4], y[:4]), (x[4:], y[4:])]
+    copy = torch.nn.Linear(3, 1)
+    copy.load_state_dict(model.state_dict())
+    expected = []
+    for xb, yb in batches:  # the same epoch by hand: each batch's loss is taken before its own step
+        loss = torch.nn.functional.mse_loss(copy(xb), yb)
+        expected.append(loss.item() * len(xb))
+        loss.backward()
+        with torch.no_grad():
+            for p in copy.parameters():
+                p -= 0.1 * p.grad
+                p.grad = None
+    opt = _CountingSGD(model.parameters(), lr=0.1)
+    mean_loss = train_epoch(model, batches, torch.nn.functional.mse_loss, opt)
+    assert opt.steps == 2 and all(p.grad is None for p in model.parameters())
+    assert isinstance(mean_loss, float) and mean_loss == pytest.approx(sum(expected) / 10, rel=1e-6)
+    assert torch.allclose(model.weight, copy.weight)
+
+
+def test_is_correct_and_evaluate_for_class_scores_and_for_one_logit():
+    two_classes = torch.nn.Linear(2, 2, bias=False)
+    with torch.no_grad():
+        two_classes.weight.copy_(torch.eye(2))
+    x, y = torch.tensor([[2.0, 0.0], [0.0, 1.0], [3.0, 1.0]]), torch.tensor([0, 1, 1])
+    assert is_correct(two_classes, x, y).tolist() == [True, True, False]
+    assert evaluate(two_classes, x, y) == pytest.approx(2 / 3)
+    one_logit = torch.nn.Linear(2, 1, bias=False)
+    with torch.no_grad():
+        one_logit.weight.copy_(torch.tensor([[1.0, -1.0]]))
+    assert is_correct(one_logit, x, torch.tensor([1, 0, 0]), threshold=0.0).tolist() == [True, True, False]
+    with pytest.raises(ValueError, match="threshold=0.0 for logits"):
+        evaluate(one_logit, x, y)

@@ -3,17 +3,14 @@ publish for the book (headline numbers) or show on purpose (an expected error)."
 
 from __future__ import annotations
 
-import ast
-import json
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 
 import torch
 
 from utils.device import device_name, get_device
-from utils.seeding import chapter_threads, reproducible_run, set_seed
+from utils.seeding import chapter_threads, set_seed
 
 # Warnings that chapter code cannot act on. They would land in the stored outputs as stderr (which
 # nbval compares and the site shows), so each one is silenced by its exact message; any other warning
@@ -54,19 +51,17 @@ def use_book_figure_style() -> None:
 def setup_chapter(seed: int = 42) -> torch.device:
     """Prepare a chapter: silence known noise, seed everything, pick the device; say what was chosen.
 
-    In a compared run (the book build, nbval) torch is pinned to a fixed number of threads so the
-    printed numbers match the page to the last digit; elsewhere it uses every core.
+    torch uses every core (``COURSE_THREADS`` sets another count). Numbers that come out of training
+    depend on the thread count and the CPU's kernels, so they may differ a little from the page; each
+    chapter says by how much.
     """
     quiet_known_library_warnings()
     set_seed(seed, threads=chapter_threads())
     use_book_figure_style()
     device = get_device()
     threads = torch.get_num_threads()
-    if reproducible_run():
-        note = "pinned, so every digit matches the book"
-    else:
-        note = "all cores; the last digits of some results may differ from the book"
-    print(f"Device: {device_name(device)}, {threads} CPU thread{'s' * (threads != 1)} ({note})")
+    print(f"Device: {device_name(device)}, {threads} CPU thread{'s' * (threads != 1)} (results of training "
+          "may differ slightly from the book's: see the note under the chapter title)")
     return device
 
 
@@ -112,33 +107,6 @@ def glue_number(name: str, value: float, digits: int = 4) -> float:
         return rounded
     glue(name, rounded, display=False)
     return rounded
-
-
-GLUE_MIME = "application/papermill.record/text/plain"
-
-
-def parse_glued(text: str | list[str]) -> float | str:
-    """A glued value from its stored text: a number for :func:`glue_number`, a string for :func:`glue_text`."""
-    text = "".join(text) if isinstance(text, list) else text
-    try:
-        return float(text)
-    except ValueError:
-        value = ast.literal_eval(text)  # glue stores a string as its repr
-        if not isinstance(value, str):
-            raise ValueError(f"a glued value is a number or a string, got {text!r}") from None
-        return value
-
-
-def read_glued(notebook_path: str | Path) -> dict[str, float | str]:
-    """What a stored notebook published with :func:`glue_number` and :func:`glue_text`, by name."""
-    cells = json.loads(Path(notebook_path).read_text())["cells"]
-    values = {}
-    for cell in cells:
-        for output in cell.get("outputs", []):
-            name = output.get("metadata", {}).get("scrapbook", {}).get("name")
-            if name and GLUE_MIME in output.get("data", {}):
-                values[name] = parse_glued(output["data"][GLUE_MIME])
-    return values
 
 
 def glue_text(name: str, text: str) -> str:

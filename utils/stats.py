@@ -1,10 +1,15 @@
 """How sure is an accuracy? Intervals for one classifier, and for the difference between two classifiers
-scored on the same images, so that a chapter says when a difference is within the noise."""
+scored on the same images, so that a chapter says when a difference is within the noise.
+
+What these intervals assume: the images are a random sample of the images the classifier will meet, and
+the classifiers are fixed. They say how much an accuracy measured on *these* images could differ from the
+accuracy on all such images. They say nothing about how a *recipe* (an optimizer, a learning rate) would do
+if trained again with another seed: for that, train again and look at the spread.
+"""
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import torch
@@ -28,6 +33,12 @@ def accuracy_interval(correct: int, total: int, z: float = Z95) -> tuple[float, 
     return low, high
 
 
+def format_p(p: float) -> str:
+    """A p-value as the chapters print it: ``p < 0.001`` below that, else two significant digits. Smaller
+    p-values swing by orders of magnitude from one run to the next and say nothing more."""
+    return "p < 0.001" if p < 0.001 else f"p = {p:.2g}"
+
+
 @dataclass(frozen=True)
 class PairedComparison:
     """Two classifiers scored on the same items."""
@@ -41,37 +52,61 @@ class PairedComparison:
 
     @property
     def beyond_noise(self) -> bool:
-        """True when the 95% interval of the difference excludes zero (exactly when p < 0.05)."""
+        """True when the 95% interval of the difference excludes zero."""
         return self.low > 0 or self.high < 0
 
     def __str__(self) -> str:
         verdict = "beyond the noise" if self.beyond_noise else "within the noise"
         return (f"{self.difference:+.4f} [{self.low:+.4f}, {self.high:+.4f}], {self.only_a} vs "
-                f"{self.only_b} disagreements, p = {self.p_value:.2g}: {verdict}")
+                f"{self.only_b} disagreements, {format_p(self.p_value)}: {verdict}")
 
 
-def compare_paired(correct_a: torch.Tensor, correct_b: torch.Tensor, alpha: float = 0.05) -> PairedComparison:
+def compare_paired(correct_a: torch.Tensor, correct_b: torch.Tensor) -> PairedComparison:
     """Compare two classifiers from their per-item correctness (boolean tensors over the same items).
 
-    Only the items on which they disagree carry information about which is better. Given how many there
-    are, the share that ``a`` wins is a binomial proportion: its exact (Clopper-Pearson) interval, scaled
-    to a difference of accuracies, is the interval returned, and McNemar's exact test gives the p-value.
-    The two agree: the 95% interval (``alpha`` = 0.05) excludes zero exactly when p < 0.05, however few
-    the disagreements.
+    The difference of accuracies gets Newcombe's hybrid score interval for paired proportions (his method
+    10, 1998, with his continuity-corrected correlation): each accuracy's Wilson interval, combined through
+    the correlation between the two classifiers' right answers. It does not condition on how many items the two disagree on, and it behaves with few
+    disagreements (0 against 4 gives an interval that reaches past zero on both sides of the observed
+    difference). Only the disagreements decide the exact McNemar test, which gives the p-value. The two
+    are different procedures: near p = 0.05 the interval may just include zero while p is just below 0.05,
+    or the other way round; ``beyond_noise`` follows the interval.
     """
-    a, b = correct_a.bool().reshape(-1), correct_b.bool().reshape(-1)
+    a, b = correct_a.bool().reshape(-1).cpu(), correct_b.bool().reshape(-1).cpu()
     if a.shape != b.shape or a.numel() == 0:
         raise ValueError(f"need two non-empty correctness vectors of one length, got {tuple(a.shape)} and "
                          f"{tuple(b.shape)}.")
-    n = a.numel()
-    only_a, only_b = int((a & ~b).sum()), int((~a & b).sum())
-    disagreements = only_a + only_b
-    if disagreements == 0:
-        return PairedComparison(0.0, 0.0, 0.0, 0, 0, 1.0)
-    low, high = _exact_interval(only_a, disagreements, alpha)
-    scale = disagreements / n  # a share w of the disagreements won by a is a difference of scale * (2w - 1)
-    return PairedComparison((only_a - only_b) / n, scale * (2 * low - 1), scale * (2 * high - 1), only_a, only_b,
+    both, only_a, only_b = int((a & b).sum()), int((a & ~b).sum()), int((~a & b).sum())
+    neither = a.numel() - both - only_a - only_b
+    low, high = paired_difference_interval(both, only_a, only_b, neither)
+    return PairedComparison((only_a - only_b) / a.numel(), low, high, only_a, only_b,
                             _mcnemar_exact(only_a, only_b))
+
+
+def paired_difference_interval(both: int, only_a: int, only_b: int, neither: int,
+                               z: float = Z95) -> tuple[float, float]:
+    """Newcombe's hybrid score interval (method 10) for accuracy(a) - accuracy(b) on paired items.
+
+    ``both`` items are right for both classifiers, ``only_a`` for a alone, ``only_b`` for b alone,
+    ``neither`` for neither.
+    """
+    counts = (both, only_a, only_b, neither)
+    if any(c < 0 for c in counts) or sum(counts) == 0:
+        raise ValueError(f"need non-negative counts that are not all zero, got {counts}.")
+    n = sum(counts)
+    right_a, right_b = both + only_a, both + only_b
+    p_a, p_b = right_a / n, right_b / n
+    low_a, high_a = accuracy_interval(right_a, n, z)
+    low_b, high_b = accuracy_interval(right_b, n, z)
+    # the correlation of the two classifiers' right answers, shrunk towards 0 by n/2 as Newcombe recommends
+    margins = right_a * (n - right_a) * right_b * (n - right_b)
+    cross = both * neither - only_a * only_b
+    cross = cross - n / 2 if cross > n / 2 else min(cross, 0)
+    phi = 0.0 if margins == 0 else cross / math.sqrt(margins)
+    below = math.sqrt(max(0.0, (p_a - low_a) ** 2 - 2 * phi * (p_a - low_a) * (high_b - p_b) + (high_b - p_b) ** 2))
+    above = math.sqrt(max(0.0, (high_a - p_a) ** 2 - 2 * phi * (high_a - p_a) * (p_b - low_b) + (p_b - low_b) ** 2))
+    difference = p_a - p_b
+    return max(-1.0, difference - below), min(1.0, difference + above)
 
 
 def _binomial_cdf(k: int, n: int, p: float) -> float:
@@ -85,23 +120,6 @@ def _binomial_cdf(k: int, n: int, p: float) -> float:
              for i in range(k + 1)]
     top = max(terms)
     return min(1.0, math.exp(top) * sum(math.exp(t - top) for t in terms))
-
-
-def _exact_interval(successes: int, trials: int, alpha: float) -> tuple[float, float]:
-    """The Clopper-Pearson interval of a binomial proportion: each end leaves alpha/2 in one tail."""
-
-    def root(tail: Callable[[float], float]) -> float:
-        """The p in (0, 1) at which ``tail``, which falls as p grows, equals alpha/2 (by bisection)."""
-        lo, hi = 0.0, 1.0
-        for _ in range(60):
-            mid = (lo + hi) / 2
-            lo, hi = (mid, hi) if tail(mid) > alpha / 2 else (lo, mid)
-        return (lo + hi) / 2
-
-    # the low end leaves P(X >= successes) = alpha/2, that is P(X <= successes - 1) = 1 - alpha/2
-    low = 0.0 if successes == 0 else root(lambda p: _binomial_cdf(successes - 1, trials, p) - (1 - alpha))
-    high = 1.0 if successes == trials else root(lambda p: _binomial_cdf(successes, trials, p))
-    return low, high
 
 
 def _mcnemar_exact(only_a: int, only_b: int) -> float:

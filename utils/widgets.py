@@ -14,14 +14,14 @@ import io
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from utils.seeding import reproducible_run
+from utils.seeding import compared_run
 
 
 def static_widgets() -> bool:
     """Whether slider figures are precomputed: a compared run, with an ipywidgets that has ``Stack``."""
     import ipywidgets
 
-    return reproducible_run() and hasattr(ipywidgets, "Stack")
+    return compared_run() and hasattr(ipywidgets, "Stack")
 
 
 PALETTE_COLOURS = 64  # a frame's colours: plenty for a chart, and about a quarter of the bytes of full colour

@@ -1,4 +1,5 @@
-"""Benchmark the book on this machine: `make bench` writes benchmarks/report-<cpu|gpu>.{md,json}.
+"""Benchmark the book on this machine: `make bench` (``python -m booktools.bench``) writes
+benchmarks/report-<cpu|gpu>.{md,json}.
 
 1. Executes every chapter of course.yml cold (a fresh kernel, on a temporary copy, so the committed
    outputs stay as they are) and records its wall time and the peak memory of its kernel; then times
@@ -10,7 +11,10 @@
 3. For each training loop a chapter publishes (course.yml ``loops``; the chapter glues its model's widths,
    batch size and measured rate with ``utils.timing.describe_loop``), measures a training step of that
    model from tensors on the device and puts both against the matmul throughput at its first layer.
-4. Checks the budgets of the book (see the README) and marks each one met or missed.
+4. Checks the budgets of the book (``course.yml``'s ``budgets``) and marks each one met or missed.
+
+The chapters, the speed probe and the loop measurements all run on the same code paths, the machine's
+default kernels with every core, so a normalised time compares like with like.
 """
 
 from __future__ import annotations
@@ -25,18 +29,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+import torch
+from torch import nn
 
-import torch  # noqa: E402
-from torch import nn  # noqa: E402
-
-from utils.course import Chapter, load_course  # noqa: E402
-from utils.device import environment_report, get_device  # noqa: E402
-from utils.notebook import read_glued  # noqa: E402
-from utils.seeding import DEFAULT_THREADS, mark_compared_run, set_seed  # noqa: E402
-from utils.timing import best_time, synchronize, threads, training_flops_per_sample  # noqa: E402
+from booktools.course import ROOT, Budgets, Chapter, load_budgets, load_course
+from booktools.glue import read_glued
+from utils.device import environment_report, get_device
+from utils.seeding import mark_compared_run, set_seed
+from utils.timing import best_time, synchronize, threads, training_flops_per_sample
 
 
 @dataclass(frozen=True)
@@ -63,15 +63,6 @@ class TrainingLoop:
         return loops
 
 
-# Budgets (2-core CPU), on times normalised to REFERENCE_GFLOPS.
-BOOK_BUDGET_S = 6 * 60
-CHAPTER_BUDGET_S = 4 * 60
-EARLY_CHAPTER_BUDGET_S = 60  # chapters 1-4
-EARLY_CHAPTERS = 4
-REBUILD_BUDGET_S = 60
-# The machine speed the budgets are stated at: the sustained 64x3072x512 matmul speed of the 2-core machine
-# of the committed reports in a quiet hour (it has read anywhere from 47 to 141 GFLOP/s).
-REFERENCE_GFLOPS = 110.0
 SPEED_PROBE = (64, 3072, 512)  # the matmul that tells how fast the machine is at the moment
 SPEED_PROBE_SECONDS = 3.0
 STEP_ROUNDS = 5  # paired (matmul, training step) timings per fully connected model
@@ -196,14 +187,14 @@ def time_rebuild() -> float | None:
     return time.perf_counter() - start
 
 
-def speed_factor(report: dict) -> float | None:
-    """How fast the machine was around the chapters, relative to REFERENCE_GFLOPS (None if not measured)."""
+def speed_factor(report: dict, reference_gflops: float) -> float | None:
+    """How fast the machine was around the chapters, relative to the reference speed (None if not measured)."""
     if "speed_before_gflops" not in report or "speed_after_gflops" not in report:
         return None
-    return (report["speed_before_gflops"] + report["speed_after_gflops"]) / 2 / REFERENCE_GFLOPS
+    return (report["speed_before_gflops"] + report["speed_after_gflops"]) / 2 / reference_gflops
 
 
-def check_budgets(report: dict) -> list[dict]:
+def check_budgets(report: dict, budgets: Budgets) -> list[dict]:
     """Each budget with its raw and normalised measurement, and whether the normalised one meets it.
 
     A time measured at a machine speed ``f`` times the reference speed is normalised by multiplying it
@@ -211,7 +202,7 @@ def check_budgets(report: dict) -> list[dict]:
     is checked.
     """
     checks = []
-    factor = speed_factor(report) or 1.0
+    factor = speed_factor(report, budgets.reference_gflops) or 1.0
 
     def add(what: str, value: float | None, limit: float, unit: str, at_least: bool = False) -> None:
         if value is None:
@@ -223,12 +214,12 @@ def check_budgets(report: dict) -> list[dict]:
 
     chapters = report.get("chapters", {})
     if chapters:
-        add("whole book, cold", report["total_s"], BOOK_BUDGET_S, "s")
-        add("slowest chapter", max(c["wall_s"] for c in chapters.values()), CHAPTER_BUDGET_S, "s")
-        early = [c["wall_s"] for c in chapters.values() if c.get("number", 99) <= EARLY_CHAPTERS]
+        add("whole book, cold", report["total_s"], budgets.book_s, "s")
+        add("slowest chapter", max(c["wall_s"] for c in chapters.values()), budgets.chapter_s, "s")
+        early = [c["wall_s"] for c in chapters.values() if c.get("number", 99) <= budgets.early_chapters]
         if early:
-            add(f"slowest of chapters 1-{EARLY_CHAPTERS}", max(early), EARLY_CHAPTER_BUDGET_S, "s")
-    add("rebuild with nothing changed", report.get("rebuild_s"), REBUILD_BUDGET_S, "s")
+            add(f"slowest of chapters 1-{budgets.early_chapters}", max(early), budgets.early_chapter_s, "s")
+    add("rebuild with nothing changed", report.get("rebuild_s"), budgets.rebuild_s, "s")
     for name, loop in report.get("training", {}).items():
         fractions = [loop[key] for key in ("step_fraction", "chapter_fraction") if key in loop]
         if loop.get("fraction_budget") and fractions:
@@ -242,17 +233,17 @@ def _percent_or_seconds(value: float, unit: str) -> str:
 
 
 def to_markdown(report: dict) -> str:
-    env = report["environment"]
+    env, reference = report["environment"], report["reference_gflops"]
     machine = f"{env['device']} ({env['cpu']}, {env['cpu cores']} cores, torch threads {report['threads']})"
     lines = [f"# Benchmark: {machine}",
              "", f"Python {env['python']}, torch {env['torch']}, torchvision {env['torchvision']}, "
              f"fastai {env['fastai']}. Measured {report['date']} by `make bench`.", ""]
-    factor = speed_factor(report)
+    factor = speed_factor(report, reference)
     if factor is not None:
         lines += [f"Machine speed around the chapters: {'x'.join(map(str, SPEED_PROBE))} matmuls run back to back "
                   f"for {SPEED_PROBE_SECONDS:.0f} s averaged {report['speed_before_gflops']:.1f} GFLOP/s just before "
                   f"them and {report['speed_after_gflops']:.1f} GFLOP/s just after, {factor:.2f} times the reference "
-                  f"speed of {REFERENCE_GFLOPS:.0f} GFLOP/s. Times are given raw and normalised to the reference "
+                  f"speed of {reference:.0f} GFLOP/s (course.yml). Times are given raw and normalised to the reference "
                   "speed (raw × that factor); the budgets are checked on the normalised times.", ""]
     if report.get("budgets"):
         lines += ["## Budgets", "", "| budget | measured | normalised | limit | |", "|---|---:|---:|---:|---|"]
@@ -300,19 +291,17 @@ def main() -> None:
                         help="only the throughput measurements (loops as the committed notebooks published them)")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks", help="folder for the report")
     args = parser.parse_args()
-    set_seed(0)
+    set_seed(0, threads=None)
     device = get_device()
-    report: dict = {"environment": environment_report(), "threads": DEFAULT_THREADS,
-                    "date": time.strftime("%Y-%m-%d"), "chapters": {}}
+    budgets = load_budgets()
+    report: dict = {"environment": environment_report(), "threads": torch.get_num_threads(),
+                    "reference_gflops": budgets.reference_gflops, "date": time.strftime("%Y-%m-%d"), "chapters": {}}
     chapters = load_course()
     glued = {c.stem: read_glued(c.path) for c in chapters}
 
     if not args.skip_chapters:
         report["speed_before_gflops"] = sustained_matmul_gflops(*SPEED_PROBE, device)
-        # The kernels inherit this and run as in the book build (pinned threads and code paths, no bars).
-        # This process keeps the default code paths its libraries set up in the probe: the probe and the
-        # loop measurements below tell how fast the machine is, not how fast the pinned branch is.
-        mark_compared_run()
+        mark_compared_run()  # the kernels inherit it and run as in the book build (no bars)
         with tempfile.TemporaryDirectory() as tmp:
             for chapter in chapters:
                 print(f"executing {chapter.stem} ...", flush=True)
@@ -338,7 +327,7 @@ def main() -> None:
             print(f"measuring {loop.name} ...", flush=True)
             report["training"][loop.name] = {**measure_loop(loop, device),
                                              "widths": "-".join(map(str, loop.sizes))}
-    report["budgets"] = check_budgets(report)
+    report["budgets"] = check_budgets(report, budgets)
 
     kind = "gpu" if device.type == "cuda" else "cpu"
     args.out.mkdir(parents=True, exist_ok=True)

@@ -8,19 +8,23 @@ read these facts here, so a threshold or a reference is typed once. A malformed 
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from booktools.outputs import HeadlineRule, Rule
+
 ROOT = Path(__file__).resolve().parents[1]
 COURSE_FILE = ROOT / "course.yml"
 
 RULES = {"equal": "=", "at_least": "≥", "at_most": "≤"}
-_HEADLINE_KEYS = {"glue", "quantity", "rule", "reference", "tolerance", "decimals", "source", "reproduce"}
-_CHAPTER_KEYS = {"file", "datasets", "loops", "headlines"}
+_HEADLINE_KEYS = {"glue", "quantity", "rule", "reference", "tolerance", "source", "reproduce"}
+DECIMALS = 4  # glue_number's rounding: an "equal" rule and an "exact" reproduction compare this many decimals
+_CHAPTER_KEYS = {"file", "datasets", "loops", "headlines", "word_budget"}
+_APPENDIX_KEYS = {"file", "datasets", "title"}
+_BUDGET_KEYS = {"reference_gflops", "book_s", "chapter_s", "early_chapter_s", "early_chapters", "rebuild_s"}
 
 
 class CourseError(ValueError):
@@ -40,7 +44,6 @@ class Headline:
     reproduce: str | float  # "exact", "rule", or an absolute tolerance on another software stack
     times: float = 1.0  # with a headline as reference: the reference is that value times this
     tolerance: float = 0.0
-    decimals: int = 4
 
     def target(self, values: dict[str, float]) -> float:
         """The reference as a number (a headline reference is looked up in ``values``)."""
@@ -52,10 +55,19 @@ class Headline:
         """Whether ``values[self.glue]`` meets the rule (``values``: the chapter's glued numbers)."""
         value, target = values[self.glue], self.target(values)
         if self.rule == "equal":
-            return round(value, self.decimals) == round(target, self.decimals)
+            return round(value, DECIMALS) == round(target, DECIMALS)
         if self.rule == "at_least":
             return value >= target - self.tolerance - 1e-12
         return value <= target + self.tolerance + 1e-12
+
+    def rerun_rule(self, stored: dict[str, Any]) -> Rule:
+        """How far a run on another machine or stack may move this number from its stored value (``reproduce``):
+        not at all, by at most a tolerance, or anywhere its rule allows (``stored``: the chapter's values)."""
+        if self.reproduce == "exact":
+            return Rule()
+        if self.reproduce == "rule":
+            return Rule(accept=lambda value: self.meets({**stored, self.glue: value}))
+        return Rule(abs=float(self.reproduce))
 
     def rule_text(self) -> str:
         """The rule as the Results page writes it, e.g. ``≥ 0.5 − 0.01`` or ``≤ 0.1 × initial_loss``."""
@@ -84,6 +96,7 @@ class Chapter:
     datasets: tuple[str, ...]
     loops: tuple[Loop, ...]
     headlines: tuple[Headline, ...]
+    word_budget: int = 5000  # the most words its main path may have (booktools.words)
 
     @property
     def stem(self) -> str:
@@ -96,6 +109,11 @@ class Chapter:
     @property
     def number(self) -> int:
         return int(self.stem.split("_", 1)[0])
+
+    def headline_rules(self, stored: dict[str, Any]) -> HeadlineRule:
+        """Each headline's rule for a rerun, by glue name (``None`` for a name that is not a headline)."""
+        by_name = {h.glue: h for h in self.headlines}
+        return lambda name: by_name[name].rerun_rule(stored) if name in by_name else None
 
 
 def _require(entry: str, data: dict, key: str, kind: type | tuple[type, ...]) -> Any:
@@ -140,7 +158,7 @@ def _headline(chapter: str, index: int, data: Any, known: set[str]) -> Headline:
     return Headline(chapter=chapter, glue=glue, quantity=_require(entry, data, "quantity", str), rule=rule,
                     reference=reference if isinstance(reference, str) else float(reference),
                     source=_require(entry, data, "source", str), reproduce=reproduce, times=times,
-                    tolerance=float(tolerance), decimals=int(data.get("decimals", 4)))
+                    tolerance=float(tolerance))
 
 
 def _loop(entry: str, data: Any) -> Loop:
@@ -180,20 +198,108 @@ def parse_course(data: Any, dataset_names: set[str] | None = None) -> tuple[Chap
             glue_names.add(headline.glue)
             headlines.append(headline)
         loops = tuple(_loop(entry, item) for item in raw.get("loops") or ())
-        chapters.append(Chapter(file=file, datasets=datasets, loops=loops, headlines=tuple(headlines)))
+        budget = raw.get("word_budget", 5000)
+        if isinstance(budget, bool) or not isinstance(budget, int) or budget < 1:
+            raise CourseError(f"{entry}: word_budget must be a whole number of words, got {budget!r}.")
+        chapters.append(Chapter(file=file, datasets=datasets, loops=loops, headlines=tuple(headlines),
+                                word_budget=budget))
     return tuple(chapters)
+
+
+@dataclass(frozen=True)
+class Appendix:
+    """A page after the chapters that goes further on one subject; a notebook like a chapter, unnumbered."""
+
+    file: str
+    title: str
+    datasets: tuple[str, ...] = ()
+
+    @property
+    def stem(self) -> str:
+        return Path(self.file).name
+
+    @property
+    def path(self) -> Path:
+        return ROOT / f"{self.file}.ipynb"
+
+
+def parse_appendices(data: Any, dataset_names: set[str] | None = None) -> tuple[Appendix, ...]:
+    """The ``appendices`` of ``course.yml`` (a list of {file, title, datasets}), checked."""
+    appendices = []
+    for index, raw in enumerate(data.get("appendices") or ()):
+        entry = f"course.yml, appendix {index + 1}"
+        if not isinstance(raw, dict) or set(raw) - _APPENDIX_KEYS:
+            raise CourseError(f"{entry}: an appendix is {{file, title, datasets}}, got {raw!r}.")
+        file, title = _require(entry, raw, "file", str), _require(entry, raw, "title", str)
+        if Path(file).name[:1].isdigit():
+            raise CourseError(f"course.yml, {file}: an appendix's name does not start with a number (chapters do).")
+        datasets = tuple(raw.get("datasets") or ())
+        if dataset_names is not None and (unknown := set(datasets) - dataset_names):
+            raise CourseError(f"course.yml, {file}: unknown datasets {sorted(unknown)}.")
+        appendices.append(Appendix(file, title, datasets))
+    return tuple(appendices)
+
+
+@dataclass(frozen=True)
+class Budgets:
+    """The book's speed budgets on a 2-core CPU (``make bench`` checks them on normalised times)."""
+
+    reference_gflops: float  # the machine speed (sustained matmul) the budgets are stated at
+    book_s: float  # every chapter executed cold, in all
+    chapter_s: float  # the slowest chapter
+    early_chapter_s: float  # the slowest of the first chapters
+    early_chapters: int
+    rebuild_s: float  # `make book` with nothing changed
+
+
+def parse_budgets(data: Any) -> Budgets:
+    raw = data.get("budgets")
+    if not isinstance(raw, dict) or set(raw) != _BUDGET_KEYS:
+        raise CourseError(f"course.yml: 'budgets' needs exactly {sorted(_BUDGET_KEYS)}, got {raw!r}.")
+    if any(isinstance(v, bool) or not isinstance(v, (int, float)) or v <= 0 for v in raw.values()):
+        raise CourseError(f"course.yml: every budget is a positive number, got {raw!r}.")
+    return Budgets(**{k: (int(v) if k == "early_chapters" else float(v)) for k, v in raw.items()})
+
+
+@lru_cache(maxsize=4)
+def _course_data(path: Path) -> Any:
+    import yaml
+
+    if not path.is_file():
+        raise CourseError(f"{path} is missing: the course's facts are read from a checkout of the repository.")
+    return yaml.safe_load(path.read_text())
+
+
+def _dataset_names() -> set[str]:
+    from utils.data.catalog import DATASETS
+
+    return set(DATASETS)
+
+
+@lru_cache(maxsize=4)
+def load_appendices(path: Path = COURSE_FILE) -> tuple[Appendix, ...]:
+    """The appendices of ``course.yml``, in book order, each checked to exist."""
+    appendices = parse_appendices(_course_data(path), _dataset_names())
+    for appendix in appendices:
+        if not appendix.path.is_file():
+            raise CourseError(f"course.yml, {appendix.file}: {appendix.path.name} does not exist.")
+    return appendices
+
+
+def load_budgets(path: Path = COURSE_FILE) -> Budgets:
+    """The book's speed budgets (``course.yml``'s ``budgets``)."""
+    return parse_budgets(_course_data(path))
+
+
+def notebooks(path: Path = COURSE_FILE) -> tuple[Chapter | Appendix, ...]:
+    """Every notebook of the book in order: the chapters, then the appendices."""
+    return load_course(path) + load_appendices(path)
 
 
 @lru_cache(maxsize=4)
 def load_course(path: Path = COURSE_FILE) -> tuple[Chapter, ...]:
     """The chapters of ``course.yml`` in book order, checked (see :func:`parse_course`)."""
-    import yaml
-
-    from utils.data.catalog import DATASETS
-
-    if not path.is_file():
-        raise CourseError(f"{path} is missing: the course's facts are read from a checkout of the repository.")
-    chapters = parse_course(yaml.safe_load(path.read_text()), set(DATASETS))
+    chapters = parse_course(_course_data(path), _dataset_names())
     for chapter in chapters:
         if not chapter.path.is_file():
             raise CourseError(f"course.yml, {chapter.file}: {chapter.path.name} does not exist.")
@@ -225,6 +331,9 @@ def check_toc(toc_files: list[str], path: Path = COURSE_FILE) -> None:
             raise CourseError(f"_toc.yml lists {file}, which course.yml does not.")
     if numbered != listed:
         raise CourseError(f"_toc.yml orders the chapters {numbered}, course.yml {listed}.")
+    for appendix in load_appendices(path):
+        if appendix.file not in toc_files:
+            raise CourseError(f"course.yml, {appendix.file}: the appendix is missing from _toc.yml.")
 
 
 def check_published(chapter_: Chapter, glued: dict[str, Any]) -> None:
@@ -236,8 +345,3 @@ def check_published(chapter_: Chapter, glued: dict[str, Any]) -> None:
     for h in chapter_.headlines:
         if not isinstance(glued[h.glue], (int, float)) or math.isnan(glued[h.glue]):
             raise CourseError(f"course.yml, {chapter_.file}: {h.glue!r} is glued as {glued[h.glue]!r}, not a number.")
-
-
-def loop_spec(glued: dict[str, Any], name: str) -> dict[str, Any]:
-    """A training loop a chapter published for the benchmark (glued JSON text), as a dict."""
-    return json.loads(glued[name])

@@ -26,8 +26,8 @@ from sphinx.errors import ExtensionError
 from sphinx.transforms.post_transforms import SphinxPostTransform
 from sphinx.util.docutils import SphinxDirective
 
-from utils.course import Chapter, Headline, load_course
-from utils.notebook import parse_glued
+from booktools.course import Chapter, Headline, load_course
+from booktools.glue import read_build_glue
 from utils.seeding import mark_compared_run
 
 MEETS, BEHIND, MISSING = "meets", "behind", "not published"
@@ -108,13 +108,6 @@ class CourseResultsDirective(SphinxDirective):
         return [results_placeholder()]
 
 
-def _glued_values(env: Any, chapter: Chapter) -> dict[str, Any]:
-    from myst_nb.ext.glue.crossref import read_glue_cache
-
-    data = read_glue_cache(env.mystnb_config.output_folder, chapter.file)
-    return {name: parse_glued(entry.get("data", {}).get("text/plain", "''")) for name, entry in data.items()}
-
-
 def _cell(content: nodes.Node | str) -> nodes.entry:
     return nodes.entry("", nodes.paragraph("", "", content if isinstance(content, nodes.Node) else nodes.Text(content)))
 
@@ -128,7 +121,8 @@ class FillResultsTable(SphinxPostTransform):
         placeholders = list(self.document.findall(results_placeholder))
         if not placeholders:
             return
-        values = {c.stem: _glued_values(self.env, c) for c in load_course()}
+        folder = Path(self.env.mystnb_config.output_folder)
+        values = {c.stem: read_build_glue(folder, c.file) for c in load_course()}
         rows = results_rows(values)
         met = sum(r["status"] == MEETS for r in rows)
         headers = ["Ch.", "Quantity", "This build", "Rule and source", "Status"]
