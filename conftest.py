@@ -17,7 +17,7 @@ import pytest
 from utils.notebook import KNOWN_LIBRARY_WARNINGS
 from utils.seeding import mark_compared_run
 
-TIERS = ("unit", "data", "site", "browser", "nbval")
+TIERS = ("unit", "slow", "data", "site", "browser", "nbval")
 pytest_plugins = ["booktools.nbval_plugin"]
 
 

@@ -36,7 +36,7 @@ from booktools.course import ROOT, Budgets, Chapter, load_budgets, load_course
 from booktools.glue import read_glued
 from utils.device import environment_report, get_device
 from utils.seeding import mark_compared_run, set_seed
-from utils.timing import best_time, synchronize, threads, training_flops_per_sample
+from utils.timing import best_time, matmul_flops, matmul_gflops, synchronize, threads, training_flops_per_sample
 
 
 @dataclass(frozen=True)
@@ -68,22 +68,11 @@ SPEED_PROBE_SECONDS = 3.0
 STEP_ROUNDS = 5  # paired (matmul, training step) timings per fully connected model
 
 
-def _matmul(m: int, k: int, n: int, device: torch.device) -> tuple[Callable[[], torch.Tensor], float]:
-    """A call computing one (m, k) @ (k, n) product on random operands, and its GFLOP count."""
-    a, b = torch.randn(m, k, device=device), torch.randn(k, n, device=device)
-    return (lambda: a @ b), 2 * m * k * n / 1e9
-
-
-def matmul_gflops(m: int, k: int, n: int, device: torch.device) -> float:
-    """GFLOP/s of one (m, k) @ (k, n) matrix multiply, the fastest of several timed runs."""
-    call, gflop = _matmul(m, k, n, device)
-    return gflop / best_time(call, device=device, min_seconds=0.2)
-
-
 def sustained_matmul_gflops(m: int, k: int, n: int, device: torch.device,
                             seconds: float = SPEED_PROBE_SECONDS) -> float:
     """GFLOP/s of back-to-back (m, k) @ (k, n) matmuls over ``seconds``: stalls count, unlike a best time."""
-    call, gflop = _matmul(m, k, n, device)
+    a, b = torch.randn(m, k, device=device), torch.randn(k, n, device=device)
+    call, gflop = (lambda: a @ b), matmul_flops(m, k, n) / 1e9
     call()  # warm up
     calls, start = 0, time.perf_counter()
     while time.perf_counter() - start < seconds:
@@ -178,9 +167,10 @@ def execute_chapter(notebook: Path, workdir: Path) -> dict:
 
 def time_rebuild() -> float | None:
     """Seconds of `make book` when a current build exists (nothing to execute), else None."""
-    stamp = ROOT / "_build" / ".code-key"
-    key = subprocess.run(["make", "-s", "code-key"], check=True, capture_output=True, text=True, cwd=ROOT).stdout
-    if not stamp.exists() or stamp.read_text().strip() != key.strip():
+    from booktools.book import CODE_STAMP, code_key
+
+    stamp = ROOT / CODE_STAMP
+    if not stamp.exists() or stamp.read_text().strip() != code_key(ROOT):
         return None
     start = time.perf_counter()
     subprocess.run(["make", "book"], check=True, capture_output=True, cwd=ROOT)

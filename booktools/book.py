@@ -1,21 +1,26 @@
 """A Sphinx extension for the book, enabled in ``_config.yml``.
 
 * It marks the build as a compared run (``utils.seeding.mark_compared_run``, inherited by the kernels
-  that execute the chapters), so a plain ``jupyter-book build .`` pins threads and the math libraries'
-  code paths and hides progress bars exactly like ``make book``.
+  that execute the chapters), so a plain ``jupyter-book build .`` hides progress bars and stores slider
+  frames exactly like ``make book``.
 * Under each chapter's title, a note says what the chapter needs and how long its code ran: the
   datasets from ``course.yml``, the run time from myst-nb's execution record of this build.
 * The ``{course-results}`` directive becomes the Results table: every headline number of
   ``course.yml``, its value as glued by this build's execution of its chapter, and the status of its
   rule computed from that same value.
-* The site's JavaScript (MathJax, the widget manager) is served by the site itself: before the build it
-  runs ``tools/vendor.sh`` when the files are missing or the lockfile changed (npm, pinned by
-  ``package-lock.json``), and stops with that script's message when it cannot; after the build it makes
-  sure the served copy is there (Sphinx skips static files when no page changed).
+* What a rebuild must redo, decided here for ``make book`` and a plain build alike: before the build it
+  runs ``booktools/vendor.sh``, which lays out the site's JavaScript (MathJax, the widget manager; npm,
+  pinned by ``package-lock.json``) unless it is current, and stops with that script's message when it
+  cannot; a new front end makes every page be written again. When the helpers the chapters import
+  (``utils/``) or the requirements changed (``code_key``), cached executions are dropped and every
+  chapter executes again.
+* After the build it serves the front end (Sphinx skips static files when no page changed) and fails the
+  build if any page would load a file from another host.
 """
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 import subprocess
 from pathlib import Path
@@ -28,6 +33,7 @@ from sphinx.util.docutils import SphinxDirective
 
 from booktools.course import Chapter, Headline, load_course
 from booktools.glue import read_build_glue
+from booktools.site import foreign_loads
 from utils.seeding import mark_compared_run
 
 MEETS, BEHIND, MISSING = "meets", "behind", "not published"
@@ -145,41 +151,67 @@ class FillResultsTable(SphinxPostTransform):
             placeholder.replace_self([summary.deepcopy(), table.deepcopy()])
 
 
-# ----------------------------------------------------------------------------- the site's own JavaScript
+# ----------------------------------------------------------------------------- what a rebuild must redo
 
-FRONT_END = Path("_build") / "site-static"  # what tools/vendor.sh lays out; _config.yml serves it as _static/
-
-
-def _front_end_current(root: Path) -> bool:
-    lock, installed = root / "package-lock.json", root / "_build" / "npm" / "package-lock.json"
-    return (root / FRONT_END / "npm").is_dir() and installed.is_file() and lock.read_bytes() == installed.read_bytes()
+FRONT_END = Path("_build") / "site-static"  # what booktools/vendor.sh lays out; _config.yml serves it as _static/
+CODE_STAMP = Path("_build") / ".code-key"
 
 
-def _vendor_front_end(app: Any, config: Any = None) -> None:
-    # On config-inited, before Sphinx checks that html_static_path exists: a fresh clone's plain
-    # `jupyter-book build . -W` then finds _build/site-static already laid out.
+def code_key(root: Path) -> str:
+    """A hash of what the chapters import from this checkout (utils/) and of the pinned requirements: when it
+    changes, every cached execution of a chapter is stale (jupyter-cache sees only the notebook's own code)."""
+    digest = hashlib.sha256((root / "requirements.txt").read_bytes())
+    for path in sorted((root / "utils").rglob("*.py")):
+        digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def _prepare_build(app: Any, config: Any = None) -> None:
+    """Before Sphinx reads anything: lay out the front end (booktools/vendor.sh decides whether it is current),
+    forget executions made with other helpers, and drop the execution reports of an earlier failed build.
+    On config-inited, before Sphinx checks that html_static_path exists: a fresh clone's plain
+    `jupyter-book build . -W` then finds _build/site-static already laid out."""
     root = Path(app.srcdir)
-    script = root / "tools" / "vendor.sh"
-    if not script.is_file() or _front_end_current(root):
-        return
-    done = subprocess.run(["bash", str(script)], cwd=root, capture_output=True, text=True)
+    done = subprocess.run(["bash", str(root / "booktools" / "vendor.sh")], cwd=root, capture_output=True, text=True)
     if done.returncode != 0:
         raise ExtensionError(f"the site's JavaScript could not be installed:\n{done.stderr or done.stdout}")
+    redo = "laid out" in done.stdout  # the pages must be written again: their script tags carry checksums
+    stamp, key = root / CODE_STAMP, code_key(root)
+    if not stamp.is_file() or stamp.read_text().strip() != key:
+        for stale in ("_build/.jupyter_cache", "_build/jupyter_execute"):
+            shutil.rmtree(root / stale, ignore_errors=True)
+        stamp.parent.mkdir(parents=True, exist_ok=True)
+        stamp.write_text(key + "\n")
+        redo = True  # every chapter executes again, so every page is read again
+    shutil.rmtree(Path(app.outdir) / "reports", ignore_errors=True)
+    app.course_redo_every_page = redo
 
 
-def _serve_front_end(app: Any, exception: Exception | None) -> None:
+def _every_page_if_needed(app: Any, env: Any, added: set[str], changed: set[str], removed: set[str]) -> list[str]:
+    return sorted(env.found_docs - added - changed) if getattr(app, "course_redo_every_page", False) else []
+
+
+def _finish_site(app: Any, exception: Exception | None) -> None:
+    """After a good build: serve the front end (Sphinx skips static files when no page changed), and fail the
+    build if any page would load a file from another host (a reader offline or behind a firewall would miss it)."""
+    if exception is not None:
+        return
     source, served = Path(app.srcdir) / FRONT_END, Path(app.outdir) / "_static"
-    if exception is None and source.is_dir() and served.is_dir():
+    if source.is_dir() and served.is_dir():
         shutil.copytree(source, served, dirs_exist_ok=True)
+    if app.builder.format == "html" and (foreign := foreign_loads(Path(app.outdir))):
+        raise ExtensionError("pages load files from another host (mathjax_path and nb_ipywidgets_js in _config.yml "
+                             "must point at _static/npm/, filled by booktools/vendor.sh):\n" + "\n".join(foreign))
 
 
 def setup(app: Any) -> dict[str, Any]:
-    # Kernels started by the build inherit this: pinned threads and code paths, no progress bars.
+    # Kernels started by the build inherit this: no progress bars, every slider frame stored.
     mark_compared_run()
     app.add_node(results_placeholder)
     app.add_directive("course-results", CourseResultsDirective)
     app.add_post_transform(FillResultsTable)
     app.connect("doctree-resolved", _add_run_note)
-    app.connect("config-inited", _vendor_front_end)
-    app.connect("build-finished", _serve_front_end)
-    return {"parallel_read_safe": True, "parallel_write_safe": True, "version": "2"}
+    app.connect("config-inited", _prepare_build)
+    app.connect("env-get-outdated", _every_page_if_needed)
+    app.connect("build-finished", _finish_site)
+    return {"parallel_read_safe": True, "parallel_write_safe": True, "version": "3"}

@@ -6,7 +6,12 @@
 # as _build/html/_static/ (html_static_path) and points mathjax_path and nb_ipywidgets_js at npm/. Nothing
 # here is committed.
 #
-#   tools/vendor.sh        (`make book` runs it, and so does the book's extension in a plain `jupyter-book build .`)
+#   booktools/vendor.sh    (the book's extension runs it at the start of every build, `make book` or plain)
+#
+# It alone decides whether the front end is current: _build/.front-end-key holds a hash of everything the
+# layout comes from (package.json, the lockfile, .npmrc, book/, this script). When it matches, it prints
+# "front end: current" and does nothing; otherwise it lays the files out again and prints "front end: laid
+# out", and the extension then writes every page again (their script tags carry the files' checksums).
 #
 # Without Node.js/npm, or with neither the registry nor a warm npm cache (~/.npm), it stops with a message
 # naming what is missing: the book is never built with pages that would point at a CDN.
@@ -20,15 +25,21 @@ missing=$(for tool in node npm; do command -v "$tool" >/dev/null || printf ' %s'
 if [ -n "$missing" ]; then
   echo "ERROR: missing:$missing. The site's MathJax and Jupyter widget manager are installed with Node.js and" >&2
   echo "       npm (package-lock.json). Install them (Debian/Ubuntu: sudo apt-get install nodejs npm; else" >&2
-  echo "       https://nodejs.org), then run make book (or tools/vendor.sh) again." >&2
+  echo "       https://nodejs.org), then run make book (or booktools/vendor.sh) again." >&2
   exit 1
 fi
 if [ -d _static ]; then
   # jupyter-book then adds every .js/.css under every html_static_path entry to every page: MathJax's
   # components, the widget manager and our widgets-config.js would all be loaded on every page, twice.
   echo "ERROR: a _static/ folder at the repository root makes jupyter-book inject every vendored .js file" >&2
-  echo "       into every page. Keep the book's own front-end files in book/ (see tools/vendor.sh)." >&2
+  echo "       into every page. Keep the book's own front-end files in book/ (see booktools/vendor.sh)." >&2
   exit 1
+fi
+
+KEY=$(cat package.json package-lock.json .npmrc book/* "$0" | sha256sum | cut -c1-16)
+if [ "$(cat _build/.front-end-key 2>/dev/null)" = "$KEY" ] && [ -f "$NPM_DIR/node_modules/.package-lock.json" ] && [ -s "$OUT/mathjax/tex-chtml.js" ]; then
+  echo "front end: current"
+  exit 0
 fi
 
 mkdir -p "$NPM_DIR"
@@ -71,4 +82,5 @@ cp book/course.css "$SITE/"
 for f in mathjax/tex-chtml.js requirejs/require.js jupyter-widgets/widgets-config.js jupyter-widgets/embed-amd.js; do
   [ -s "$OUT/$f" ] || { echo "ERROR: $OUT/$f is missing after npm ci" >&2; exit 1; }
 done
-echo "vendored into $SITE: $(du -sh "$SITE" | cut -f1) (served as _static/)"
+echo "$KEY" > _build/.front-end-key
+echo "front end: laid out in $SITE, $(du -sh "$SITE" | cut -f1) (served as _static/)"

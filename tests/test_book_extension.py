@@ -6,9 +6,10 @@ import os
 import subprocess
 import sys
 
+import pytest
 from helpers import CHAPTERS, ROOT
 
-from booktools.book import BEHIND, MEETS, MISSING, dataset_titles, results_rows, run_note, status
+from booktools.book import BEHIND, MEETS, MISSING, dataset_titles, format_value, results_rows, run_note, status
 from booktools.course import headlines
 from utils.seeding import compared_run_env
 
@@ -27,14 +28,20 @@ def test_dataset_titles_come_from_the_data_catalog():
 
 
 def test_results_rows_give_a_status_from_the_same_value_they_show():
-    first = headlines()[0]
-    chapter = first.chapter
-    good = {h.glue: 1e6 if h.rule == "at_least" else 0.0 for h in headlines() if h.chapter == chapter}
-    rows = [r for r in results_rows({chapter: good}) if r["chapter"] == chapter]
-    assert rows and all(r["value"] != "—" for r in rows)
-    missing = [r for r in results_rows({}) if r["chapter"] == chapter]
-    assert all(r["status"] == MISSING and r["value"] == "—" for r in missing)
-    assert len(results_rows({})) == len(headlines())
+    # for every headline, a value that meets its rule and one that misses it: the row shows that value and
+    # the status that value earns (a reference to another headline is given a value too)
+    for h in headlines():
+        values = {g.glue: g.target({}) if not isinstance(g.reference, str) else 1.0
+                  for g in headlines() if g.chapter == h.chapter}
+        target = h.target(values)
+        slack = h.tolerance + 0.01 * max(1.0, abs(target))
+        good = target if h.rule == "equal" else (target + slack if h.rule == "at_least" else target - slack)
+        bad = target + 0.01 if h.rule == "equal" else (target - slack if h.rule == "at_least" else target + slack)
+        for value, expected in ((good, MEETS), (bad, BEHIND)):
+            (row,) = [r for r in results_rows({h.chapter: {**values, h.glue: value}}) if r["quantity"] == h.quantity]
+            assert (row["value"], row["status"]) == (format_value(value), expected), h.glue
+    missing = results_rows({})
+    assert len(missing) == len(headlines()) and all(r["status"] == MISSING and r["value"] == "—" for r in missing)
 
 
 def test_status_is_the_headline_rule():
@@ -44,6 +51,7 @@ def test_status_is_the_headline_rule():
     assert status(h, {}) == MISSING
 
 
+@pytest.mark.slow  # a fresh interpreter
 def test_loading_the_extension_marks_the_build_as_a_compared_run():
     code = "import os, sys\nfrom booktools import book\nfrom utils import seeding\nclass App:\n" \
            "    def __getattr__(self, name):\n        return lambda *a, **k: None\nbook.setup(App())\n" \

@@ -162,13 +162,13 @@ def load(browser, url: str) -> None:
     browser.execute_async_script(MATH_SETTLED)
 
 
+# What the page's HTML says (title, no traceback or stderr, the Colab and download links, the Results table) is
+# checked once, by the site tier (tests/test_site.py); this tier checks what only a browser shows.
 @pytest.mark.parametrize("nb", NOTEBOOKS, ids=ids(NOTEBOOKS))
-def test_chapter_reads_right_in_a_browser(browser, site_url, nb, book_config):
+def test_chapter_reads_right_in_a_browser(browser, site_url, nb):
     from selenium.webdriver.common.by import By
 
     browser.get(f"{site_url}/chapters/{nb.stem}.html")
-    title = chapter_title(nb)
-    assert browser.find_element(By.CSS_SELECTOR, "article h1").text.startswith(title)
 
     # every figure loaded with a real size, and shown with its own aspect ratio
     wait_for(browser, lambda d: d.execute_script(
@@ -181,21 +181,10 @@ def test_chapter_reads_right_in_a_browser(browser, site_url, nb, book_config):
                 if sw and sh and abs((sw / sh) / (w / h) - 1) > 0.03]
     assert squashed == [], f"figures shown with another aspect ratio than their own: {squashed}"
 
-    # no traceback and no stderr blocks
-    assert browser.find_elements(By.CSS_SELECTOR, ".output.traceback") == []
-    assert browser.find_elements(By.CSS_SELECTOR, ".output.stderr") == []
-
-    # the launch menu holds the Colab link for this very notebook on main
-    repo = book_config["repository"]["url"].removeprefix("https://github.com/")
-    colab = f"https://colab.research.google.com/github/{repo}/blob/main/chapters/{nb.name}"
+    # the launch menu opens and shows the Colab link (its address is checked by the site tier)
     browser.find_element(By.CSS_SELECTOR, ".dropdown-launch-buttons button").click()
     link = wait_for(browser, lambda d: d.find_element(By.CSS_SELECTOR, "a[href^='https://colab.research']"))
-    assert link.get_attribute("href") == colab
     assert link.is_displayed()
-
-    # the download menu offers the .ipynb
-    download = browser.find_element(By.CSS_SELECTOR, "a.btn-download-source-button")
-    assert download.get_attribute("href").endswith(f"/_sources/chapters/{nb.name}")
 
     # a hidden solution opens on click
     solution = browser.find_element(By.CSS_SELECTOR, ".admonition.dropdown")
@@ -338,14 +327,3 @@ def test_dark_mode_switch_changes_the_theme(browser, site_url):
         browser.find_element(By.CSS_SELECTOR, ".theme-switch-button").click()
         themes.add(browser.execute_script("return document.documentElement.dataset.theme"))
     assert {"light", "dark"} <= themes
-
-
-def test_results_page_shows_a_status_for_every_number(browser, site_url):
-    from selenium.webdriver.common.by import By
-
-    from booktools.course import headlines
-
-    browser.get(f"{site_url}/chapters/results.html")
-    rows = browser.find_elements(By.CSS_SELECTOR, "table.course-results tbody tr")
-    assert len(rows) == len(headlines())
-    assert all(re.search(r"(meets|behind|not published)$", r.text) for r in rows)

@@ -12,14 +12,24 @@ COURSE = {"chapters": [{"file": "chapters/01_one", "headlines": [
      "source": "a book", "reproduce": 0.01}]}]}
 
 
-def test_headline_rows_say_whether_the_rerun_meets_its_rule():
+def test_headline_rows_say_whether_the_rerun_is_close_enough_and_meets_its_rule():
     (chapter,) = parse_course(COURSE)
     (row,) = colab_check.headline_rows(chapter, {"acc": 0.85}, {"acc": 0.859})
-    assert row["meets"] and row["stored"] == 0.85 and row["observed"] == 0.859
+    assert row["meets"] and row["close"] and row["stored"] == 0.85 and row["observed"] == 0.859
+    (row,) = colab_check.headline_rows(chapter, {"acc": 0.85}, {"acc": 0.861})  # meets, but moved too far
+    assert row["meets"] and not row["close"]
     (row,) = colab_check.headline_rows(chapter, {"acc": 0.85}, {"acc": 0.79})
     assert not row["meets"]
     (row,) = colab_check.headline_rows(chapter, {"acc": 0.85}, {})
-    assert not row["meets"] and row["observed"] is None
+    assert not row["meets"] and not row["close"] and row["observed"] is None
+
+
+def test_outputs_only_a_learners_run_or_only_the_book_build_makes_are_left_out():
+    bar = {"output_type": "display_data", "data": {"text/html": "<progress value='3' max='9'></progress>"}}
+    widget = {"output_type": "display_data", "data": {colab_check.WIDGET_MIME: {"model_id": "x"}, "text/plain": "VBox"}}
+    glue = {"output_type": "display_data", "data": {colab_check.GLUE_MIME: "0.9"}, "metadata": {}}
+    text = {"output_type": "stream", "name": "stdout", "text": "acc 0.9\n"}
+    assert colab_check.learner_outputs([bar, text, widget, glue]) == [text]
 
 
 def _cell(text: str, tags: list[str] | None = None, tolerance: dict | None = None) -> nbformat.NotebookNode:

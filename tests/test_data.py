@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import gzip
 import hashlib
@@ -10,11 +11,12 @@ import io
 import os
 import shutil
 import tarfile
-import threading
 import time
+import types
 from pathlib import Path
 
 import pytest
+from helpers import serve
 
 from utils.data import DataError, catalog, checksums, fetch, prepare_dataset
 from utils.data.atomic import atomic_write
@@ -191,46 +193,31 @@ def test_unknown_dataset_lists_the_choices():
 # ----------------------------------------------------------------------------- downloads
 
 
-class _Server:
-    """Serves fixed bytes at /<name> on 127.0.0.1 (or closes the connection for 'broken')."""
+def _bytes_handler(files: dict[str, bytes]) -> type[http.server.BaseHTTPRequestHandler]:
+    """A request handler that serves fixed bytes at /<name>, and 404 for anything else."""
 
-    def __init__(self, files: dict[str, bytes]):
-        files_ = files
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            body = files.get(self.path.lstrip("/"))
+            if body is None:
+                self.send_error(404)
+                return
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
 
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_GET(self):
-                body = files_.get(self.path.lstrip("/"))
-                if body is None:
-                    self.send_error(404)
-                    return
-                self.send_response(200)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
+        def log_message(self, *args):
+            pass
 
-            def log_message(self, *args):
-                pass
-
-        self.httpd = http.server.HTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.httpd.server_port}/"
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
-
-    def close(self):
-        self.httpd.shutdown()
+    return Handler
 
 
 @pytest.fixture()
 def server():
-    servers = []
-
-    def start(files):
-        s = _Server(files)
-        servers.append(s)
-        return s
-
-    yield start
-    for s in servers:
-        s.close()
+    """Start loopback servers of fixed bytes (tests/helpers.serve): ``server(files).url``."""
+    with contextlib.ExitStack() as stack:
+        yield lambda files: types.SimpleNamespace(url=stack.enter_context(serve(_bytes_handler(files))))
 
 
 def test_download_verifies_and_places_file(server, tmp_path):

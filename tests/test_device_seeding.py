@@ -67,20 +67,30 @@ def test_set_seed_rejects_bad_input(kwargs):
         set_seed(**kwargs)
 
 
-def test_importing_the_helpers_has_no_side_effects(tmp_path):
-    code = """
-import json, sys, warnings, torch
-threads = torch.get_num_threads(); filters = len(warnings.filters)
-import utils, utils.data, utils.device, utils.notebook, utils.plotting, utils.seeding, utils.stats
-import utils.timing, utils.training, utils.widgets
-print(json.dumps({"threads": torch.get_num_threads() == threads, "filters": len(warnings.filters) == filters,
+LEARNER_MODULES = sorted(".".join(p.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__")
+                         for p in (ROOT / "utils").rglob("*.py") if p.name != "__main__.py")
+
+
+@pytest.mark.slow  # a fresh interpreter
+def test_importing_any_learner_module_has_no_side_effects(tmp_path):
+    code = f"""
+import json, os, sys, warnings, torch
+threads, filters, environ, path = torch.get_num_threads(), len(warnings.filters), dict(os.environ), list(sys.path)
+import importlib
+for name in {LEARNER_MODULES!r}:
+    importlib.import_module(name)
+print(json.dumps({{"threads": torch.get_num_threads() == threads, "filters": len(warnings.filters) == filters,
+                  "environ": dict(os.environ) == environ, "path": sys.path == path,
                   "deterministic": torch.are_deterministic_algorithms_enabled(),
-                  "fastai": "fastai" in sys.modules}))
+                  "fastai": "fastai" in sys.modules}}))
 """
-    out = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True,
-                         env={"PYTHONPATH": str(ROOT), "HOME": str(tmp_path), "PATH": "/usr/bin:/bin"}, check=True)
-    assert json.loads(out.stdout) == {"threads": True, "filters": True, "deterministic": False, "fastai": False}
+    env = {"HOME": str(tmp_path), "PATH": "/usr/bin:/bin"}  # the helpers come from the editable install
+    out = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, env=env)
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout) == {"threads": True, "filters": True, "environ": True, "path": True,
+                                      "deterministic": False, "fastai": False}
     assert list(tmp_path.iterdir()) == []  # nothing written, not even a fastai config
+    assert {"utils.stats", "utils.training", "utils.data.prepare"} <= set(LEARNER_MODULES)
 
 
 @pytest.mark.parametrize(("value", "compared"), [("1", True), ("", False), ("0", False), (None, False)])

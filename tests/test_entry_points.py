@@ -10,7 +10,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from helpers import ROOT
+
+pytestmark = pytest.mark.slow  # each test starts an interpreter that imports torch or Sphinx
 
 
 def _plain_env(**extra: str) -> dict[str, str]:

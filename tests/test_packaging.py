@@ -27,16 +27,25 @@ def _dependencies() -> list[Requirement]:
     return [Requirement(r) for r in tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]]
 
 
-def test_wheel_contains_every_helper_module(tmp_path):
+@pytest.mark.slow  # builds a wheel
+def test_the_wheel_learners_install_holds_the_helpers_and_nothing_else(tmp_path):
     subprocess.run([sys.executable, "-m", "pip", "wheel", str(ROOT), "--no-deps", "--no-build-isolation",
                     "-q", "-w", str(tmp_path)], check=True, capture_output=True)
     wheels = list(tmp_path.glob("dl_course_utils-*.whl"))
     assert len(wheels) == 1
     names = set(zipfile.ZipFile(wheels[0]).namelist())
-    modules = {p.relative_to(ROOT).as_posix() for p in (ROOT / "utils").rglob("*.py")}
-    assert modules <= names
-    assert not any(n.startswith(("tests/", "chapters/", "tools/")) for n in names)
+    code = {n for n in names if not n.startswith("dl_course_utils-")}
+    # every learner module, and no tooling (booktools: the registry, the Sphinx extension, the checks)
+    assert code == {p.relative_to(ROOT).as_posix() for p in (ROOT / "utils").rglob("*.py")}
+    metadata = zipfile.ZipFile(wheels[0]).read(next(n for n in names if n.endswith("METADATA"))).decode()
+    assert "requires-dist: pyyaml" not in metadata.lower()  # the registry reader is tooling
     assert any(n.endswith("licenses/LICENSE") for n in names)
+
+
+def test_the_learner_helpers_never_import_the_tooling():
+    for path in (ROOT / "utils").rglob("*.py"):
+        text = path.read_text()
+        assert "booktools" not in text and "import yaml" not in text, f"{path.relative_to(ROOT)} imports tooling"
 
 
 def test_package_version_matches_pyproject():

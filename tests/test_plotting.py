@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -73,10 +75,16 @@ def test_plot_function_rejects_empty_interval_and_wrong_output():
         plot_function(lambda x: x.sum(), -1, 1)
 
 
-def test_pixel_table_is_stable_and_checks_shape():
-    patch = torch.arange(12.0).reshape(3, 4)
-    assert pixel_table(patch).data == pixel_table(patch).data
-    assert "11" in pixel_table(patch).data
+def test_pixel_table_has_one_cell_per_pixel_in_a_header_row_and_column():
+    html = pixel_table(torch.arange(12.0).reshape(3, 4)).data
+    rows = re.findall(r"<tr>(.*?)</tr>", html)
+    assert len(rows) == 1 + 3  # the column numbers, then one row per pixel row
+    assert re.findall(r'<th scope="col">(\d+)</th>', rows[0]) == ["0", "1", "2", "3"]
+    for r, row in enumerate(rows[1:]):
+        assert re.search(rf'<th scope="row">{r}</th>', row)
+        assert re.findall(r">(\d+)</td>", row) == [str(4 * r + c) for c in range(4)]
+    with pytest.raises(ValueError, match="at most 40x40"):
+        pixel_table(torch.zeros(41, 41))
 
 
 def test_pixel_table_keeps_every_number_readable():

@@ -9,14 +9,9 @@ import sys
 import torch
 
 
-def get_device(allow_mps: bool = False) -> torch.device:
-    """Return the CUDA device when one is present, else MPS (if allowed and present), else CPU."""
-    if torch.cuda.is_available():
-        return torch.device("cuda")
-    mps = getattr(torch.backends, "mps", None)
-    if allow_mps and mps is not None and mps.is_available():
-        return torch.device("mps")
-    return torch.device("cpu")
+def get_device() -> torch.device:
+    """Return the CUDA device when one is present, else the CPU."""
+    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
 
 
 def device_name(device: torch.device | None = None) -> str:
@@ -41,8 +36,7 @@ def environment_report() -> dict[str, str]:
         "device": device_name(device),
         "cpu": platform.processor() or platform.machine(),
         "torch threads": str(torch.get_num_threads()),
-        "cpu kernels": torch.backends.cpu.get_cpu_capability(),  # ATen's choice (pinned in a compared run)
-        "MKL branch": os.environ.get("MKL_CBWR", "automatic"),
+        "cpu kernels": torch.backends.cpu.get_cpu_capability(),  # ATen's choice for this CPU
         "cpu cores": str(os.cpu_count()),
         "in colab": str("google.colab" in sys.modules),
     }

@@ -91,32 +91,27 @@ def published() -> dict[str, float | str]:
     return dict(_PUBLISHED)
 
 
-def glue_number(name: str, value: float, digits: int = 4) -> float:
-    """Publish a headline number under ``name`` (rounded) for the book's ``{glue:}`` references.
-
-    The number is stored in the notebook without being shown. Outside the book build (in Colab,
-    where myst-nb is not installed) nothing is stored. Returns the rounded value.
-    """
+def _publish(name: str, value: float | str) -> None:
+    """Record ``value`` under ``name`` for this kernel, and store it in the notebook for the book (with myst-nb's
+    ``glue``, not shown). In Colab, where myst-nb is not installed, nothing is stored and nothing shows."""
     if not name.isidentifier():
         raise ValueError(f"glue names must be identifiers like 'valid_accuracy', got {name!r}.")
-    rounded = round(float(value), digits)
-    _PUBLISHED[name] = rounded
+    _PUBLISHED[name] = value
     try:
         from myst_nb import glue
     except ImportError:
-        return rounded
-    glue(name, rounded, display=False)
+        return
+    glue(name, value, display=False)
+
+
+def glue_number(name: str, value: float, digits: int = 4) -> float:
+    """Publish a headline number under ``name``, rounded to ``digits`` decimals; returns the rounded value."""
+    rounded = round(float(value), digits)
+    _publish(name, rounded)
     return rounded
 
 
 def glue_text(name: str, text: str) -> str:
-    """Publish a short string under ``name`` for ``{glue:text}`` references (stored, not shown)."""
-    if not name.isidentifier():
-        raise ValueError(f"glue names must be identifiers like 'status_accuracy', got {name!r}.")
-    _PUBLISHED[name] = text
-    try:
-        from myst_nb import glue
-    except ImportError:
-        return text
-    glue(name, text, display=False)
+    """Publish a short string under ``name`` for ``{glue:text}`` references; returns it."""
+    _publish(name, text)
     return text

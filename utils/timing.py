@@ -17,11 +17,11 @@ def synchronize(device: torch.device | None = None) -> None:
 
 
 def best_time(fn: Callable[[], object], repeat: int = 5, min_seconds: float = 0.05,
-              device: torch.device | None = None) -> float:
+              device: torch.device | None = None, clock: Callable[[], float] = time.perf_counter) -> float:
     """Seconds per call of ``fn``: the fastest of ``repeat`` timed batches of calls.
 
     Each batch runs ``fn`` often enough to last ``min_seconds``; the fastest batch is the one least
-    disturbed by other work on the machine.
+    disturbed by other work on the machine. ``clock`` reads the time (seconds).
     """
     if repeat < 1:
         raise ValueError(f"repeat must be at least 1, got {repeat}.")
@@ -29,20 +29,20 @@ def best_time(fn: Callable[[], object], repeat: int = 5, min_seconds: float = 0.
     synchronize(device)
     calls = 1
     while True:
-        start = time.perf_counter()
+        start = clock()
         for _ in range(calls):
             fn()
         synchronize(device)
-        if time.perf_counter() - start >= min_seconds:
+        if clock() - start >= min_seconds:
             break
         calls *= 2
     best = float("inf")
     for _ in range(repeat):
-        start = time.perf_counter()
+        start = clock()
         for _ in range(calls):
             fn()
         synchronize(device)
-        best = min(best, (time.perf_counter() - start) / calls)
+        best = min(best, (clock() - start) / calls)
     return best
 
 
@@ -59,6 +59,17 @@ def threads(n: int) -> Iterator[None]:
         torch.set_num_threads(previous)
 
 
+def matmul_flops(m: int, k: int, n: int) -> int:
+    """Floating-point operations of an (m, k) @ (k, n) matrix product: a multiply and an add per term."""
+    return 2 * m * k * n
+
+
+def matmul_gflops(m: int, k: int, n: int, device: torch.device | None = None, min_seconds: float = 0.2) -> float:
+    """GFLOP/s of an (m, k) @ (k, n) matrix product on random operands: the fastest of several timed batches."""
+    a, b = torch.randn(m, k, device=device), torch.randn(k, n, device=device)
+    return matmul_flops(m, k, n) / 1e9 / best_time(lambda: a @ b, device=device, min_seconds=min_seconds)
+
+
 def training_flops_per_sample(sizes: tuple[int, ...]) -> int:
     """Floating-point operations of one training sample through a stack of linear layers.
 
@@ -68,8 +79,8 @@ def training_flops_per_sample(sizes: tuple[int, ...]) -> int:
     """
     if len(sizes) < 2 or any(s < 1 for s in sizes):
         raise ValueError(f"sizes must be at least two positive layer widths, got {sizes!r}.")
-    weights = [a * b for a, b in zip(sizes, sizes[1:])]
-    return 4 * sum(weights) + 2 * sum(weights[1:])
+    products = [matmul_flops(1, a, b) for a, b in zip(sizes, sizes[1:])]  # one sample through each layer
+    return 2 * sum(products) + sum(products[1:])
 
 
 def describe_loop(model: torch.nn.Module, batch_size: int, samples_per_s: float,
