@@ -21,6 +21,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import shutil
 import subprocess
 from pathlib import Path
@@ -39,6 +40,9 @@ from utils.seeding import mark_compared_run
 MEETS, BEHIND, MISSING = "meets", "behind", "not published"
 
 
+COLAB_REPORT = Path("_build") / "colab-check.json"  # written by `make colab-check` (booktools/colab_check.py)
+
+
 def run_note(runtime_s: float, datasets: list[str]) -> str:
     """The sentence shown under a chapter title."""
     data = ", ".join(datasets) if datasets else "none"
@@ -46,11 +50,50 @@ def run_note(runtime_s: float, datasets: list[str]) -> str:
             f"datasets: {data}. When this page was built, its code ran in {runtime_s:.0f} s.")
 
 
+def notebook_key(path: Path) -> str:
+    """A hash of a stored notebook, so that a report about it is recognised as current, or not."""
+    return hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+
+
+def colab_note(report: dict[str, Any], stem: str, notebook: str, code: str) -> str | None:
+    """What the Colab check found for this chapter, when its report is about this very notebook and these
+    helpers; otherwise nothing (the note says nothing rather than guess)."""
+    entry = report.get("chapters", {}).get(stem)
+    if not entry or entry.get("notebook_key") != notebook or report.get("code_key") != code:
+        return None
+    versions = report.get("versions", {})
+    stack = ", ".join(f"{name} {versions[name]}" for name in ("python", "torch", "fastai") if name in versions)
+    verdict = ("every cell ran, nothing reached stderr, and every output agreed with this page within its "
+               "tolerance" if entry.get("ok") else "it did NOT pass (see the Colab check's report)")
+    return f"Run on Colab's software stack ({stack}) when this book was built: {verdict}."
+
+
+def differ_note(chapter: Chapter, values: dict[str, Any]) -> str | None:
+    """Where a rerun's headline numbers land (course.yml's reproduce): the answer to "my numbers differ"."""
+    ranges = [f"{h.quantity.split(',')[0] if len(h.quantity) > 60 else h.quantity}: "
+              f"{values[h.glue]:.4f} ± {float(h.reproduce):g}"
+              for h in chapter.headlines if not isinstance(h.reproduce, str) and isinstance(values.get(h.glue), float)]
+    if not ranges:
+        return None
+    return ("If your numbers differ from the page: results of training move a little with the processor, its "
+            "number of cores, the software's versions and the seed. A run elsewhere lands within these ranges, "
+            "which the book's tests hold every rerun to: " + "; ".join(ranges) + ".")
+
+
 def dataset_titles(chapter: Chapter) -> list[str]:
     """The names readers know a chapter's datasets by."""
     from utils.data.catalog import DATASETS
 
     return [DATASETS[name].title for name in chapter.datasets]
+
+
+def issue_link(repository_url: str, chapter: Chapter) -> str | None:
+    """A new-issue link on the repository's problem form (.github/ISSUE_TEMPLATE/problem.yml), with the chapter
+    filled in."""
+    if not repository_url.startswith("https://github.com/"):
+        return None
+    return (f"{repository_url.rstrip('/')}/issues/new?template=problem.yml&chapter={chapter.stem}"
+            f"&title=%5B{chapter.stem}%5D%20")
 
 
 def _chapter_for(docname: str) -> Chapter | None:
@@ -67,8 +110,18 @@ def _add_run_note(app: Any, doctree: nodes.document, docname: str) -> None:
     section = next(iter(doctree.findall(nodes.section)), None)
     if section is None:
         return
-    note = nodes.admonition("", nodes.title(text="Running this chapter"),
-                            nodes.paragraph(text=run_note(data["runtime"], dataset_titles(chapter))),
+    root = Path(app.srcdir)
+    report = json.loads((root / COLAB_REPORT).read_text()) if (root / COLAB_REPORT).is_file() else {}
+    values = read_build_glue(Path(app.env.mystnb_config.output_folder), chapter.file)
+    sentences = [run_note(data["runtime"], dataset_titles(chapter)),
+                 colab_note(report, chapter.stem, notebook_key(chapter.path), code_key(root)),
+                 differ_note(chapter, values)]
+    paragraphs = [nodes.paragraph(text=text) for text in sentences if text]
+    issue = issue_link(app.config.html_theme_options.get("repository_url", ""), chapter)
+    if issue:
+        paragraphs.append(nodes.paragraph("", "", nodes.reference("", "Report a problem with this chapter",
+                                                                  refuri=issue)))
+    note = nodes.admonition("", nodes.title(text="Running this chapter"), *paragraphs,
                             classes=["chapter-run-note", "tip"])
     title_index = next((i for i, n in enumerate(section.children) if isinstance(n, nodes.title)), 0)
     section.insert(title_index + 1, note)
@@ -188,6 +241,12 @@ def _prepare_build(app: Any, config: Any = None) -> None:
 
 
 def _every_page_if_needed(app: Any, env: Any, added: set[str], changed: set[str], removed: set[str]) -> list[str]:
+    # a new Colab check report changes every chapter's run note
+    report = Path(app.srcdir) / COLAB_REPORT
+    colab = hashlib.sha256(report.read_bytes()).hexdigest() if report.is_file() else ""
+    if getattr(env, "course_colab_report", None) != colab:
+        env.course_colab_report = colab
+        app.course_redo_every_page = True
     return sorted(env.found_docs - added - changed) if getattr(app, "course_redo_every_page", False) else []
 
 

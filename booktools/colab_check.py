@@ -36,6 +36,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from booktools.book import COLAB_REPORT, code_key, notebook_key
 from booktools.course import ROOT, Chapter, load_course
 from booktools.glue import GLUE_MIME, read_glued
 from booktools.outputs import compare_outputs, parse_rules, sanitize
@@ -51,7 +52,7 @@ KERNEL_NAME = "colab-check"
 UNCOMPARED_TAGS = {"nbval-skip", "skip-execution", "nbval-ignore-output"}
 READ_PUBLISHED = "import json\nfrom utils.notebook import published\nprint(json.dumps(published()))"
 WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
-REPORT = ROOT / "_build" / "colab-check"  # .md for people, .json for the book's run notes
+REPORT = ROOT / COLAB_REPORT.with_suffix("")  # .md for people, .json for the book's run notes
 
 
 @dataclass
@@ -217,9 +218,11 @@ def main() -> int:
     print(text)
     REPORT.parent.mkdir(parents=True, exist_ok=True)
     REPORT.with_suffix(".md").write_text(text)
+    keys = {c.stem: notebook_key(c.path) for c in chapters}  # what the report is about: the book's run notes
     REPORT.with_suffix(".json").write_text(json.dumps(
-        {"versions": versions, "date": time.strftime("%Y-%m-%d"),
-         "chapters": {r.stem: {**asdict(r), "ok": r.ok} for r in results}}, indent=1) + "\n")
+        {"versions": versions, "date": time.strftime("%Y-%m-%d"), "code_key": code_key(ROOT),
+         "chapters": {r.stem: {**asdict(r), "ok": r.ok, "notebook_key": keys[r.stem]} for r in results}},
+        indent=1) + "\n")
     return 0 if all(r.ok for r in results) else 1
 
 

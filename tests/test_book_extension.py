@@ -9,7 +9,19 @@ import sys
 import pytest
 from helpers import CHAPTERS, ROOT
 
-from booktools.book import BEHIND, MEETS, MISSING, dataset_titles, format_value, results_rows, run_note, status
+from booktools.book import (
+    BEHIND,
+    MEETS,
+    MISSING,
+    colab_note,
+    dataset_titles,
+    differ_note,
+    format_value,
+    issue_link,
+    results_rows,
+    run_note,
+    status,
+)
 from booktools.course import headlines
 from utils.seeding import compared_run_env
 
@@ -60,3 +72,35 @@ def test_loading_the_extension_marks_the_build_as_a_compared_run():
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True)
     # and the book's extension imports no torch: it only reads course.yml and this build's glued values
     assert done.stdout.split() == [*(f"{k}={v}" for k, v in compared_run_env().items()), "False"], done.stderr
+
+
+def test_the_colab_line_speaks_only_of_a_report_about_this_notebook_and_these_helpers():
+    report = {"code_key": "c1", "versions": {"python": "3.13.15", "torch": "2.11.0", "fastai": "2.8.8"},
+              "chapters": {"05_x": {"ok": True, "notebook_key": "n1"}, "06_y": {"ok": False, "notebook_key": "n2"}}}
+    line = colab_note(report, "05_x", "n1", "c1")
+    assert line == ("Run on Colab's software stack (python 3.13.15, torch 2.11.0, fastai 2.8.8) when this book was "
+                    "built: every cell ran, nothing reached stderr, and every output agreed with this page within "
+                    "its tolerance.")
+    assert "did NOT pass" in colab_note(report, "06_y", "n2", "c1")
+    assert colab_note(report, "05_x", "another notebook", "c1") is None  # a report about an older version
+    assert colab_note(report, "05_x", "n1", "other helpers") is None
+    assert colab_note({}, "05_x", "n1", "c1") is None
+
+
+def test_the_differ_line_gives_each_trained_headlines_range_from_the_registry():
+    chapter = next(c for c in CHAPTERS if any(not isinstance(h.reproduce, str) for h in c.headlines))
+    values = {h.glue: 0.5 for h in chapter.headlines}
+    line = differ_note(chapter, values)
+    for h in chapter.headlines:
+        if not isinstance(h.reproduce, str):
+            assert f"0.5000 ± {float(h.reproduce):g}" in line
+    exact_only = next(c for c in CHAPTERS if c.headlines and all(isinstance(h.reproduce, str) for h in c.headlines))
+    assert differ_note(exact_only, {h.glue: 0.5 for h in exact_only.headlines}) is None
+
+
+def test_the_problem_link_opens_the_repositorys_form_with_the_chapter_filled_in():
+    link = issue_link("https://github.com/dl-course/tensors-to-training-loops", CHAPTERS[4])
+    assert link.startswith("https://github.com/dl-course/tensors-to-training-loops/issues/new?template=problem.yml")
+    assert f"chapter={CHAPTERS[4].stem}" in link
+    assert (ROOT / ".github" / "ISSUE_TEMPLATE" / "problem.yml").is_file()
+    assert issue_link("", CHAPTERS[4]) is None
