@@ -134,7 +134,7 @@ def test_setup_chapter_uses_every_core_unless_told_and_says_what_it_chose(monkey
         monkeypatch.setenv("COURSE_THREADS", "1")
         setup_chapter()
         assert torch.get_num_threads() == 1
-        assert capsys.readouterr().out.startswith("Device: CPU, 1 CPU thread (results of training may differ")
+        assert capsys.readouterr().out.startswith("Device: CPU, 1 CPU thread (trained results may differ")
     finally:
         torch.set_num_threads(old)
 

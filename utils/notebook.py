@@ -60,8 +60,8 @@ def setup_chapter(seed: int = 42) -> torch.device:
     use_book_figure_style()
     device = get_device()
     threads = torch.get_num_threads()
-    print(f"Device: {device_name(device)}, {threads} CPU thread{'s' * (threads != 1)} (results of training "
-          "may differ slightly from the book's: see the note under the chapter title)")
+    print(f"Device: {device_name(device)}, {threads} CPU thread{'s' * (threads != 1)} (trained results may differ "
+          "slightly from the book's; see \"Running this chapter\" on its page)")
     return device
 
 
