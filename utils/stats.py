@@ -66,11 +66,13 @@ def compare_paired(correct_a: torch.Tensor, correct_b: torch.Tensor) -> PairedCo
 
     The difference of accuracies gets Newcombe's hybrid score interval for paired proportions (his method
     10, 1998, with his continuity-corrected correlation): each accuracy's Wilson interval, combined through
-    the correlation between the two classifiers' right answers. It does not condition on how many items
-    the two disagree on, and it behaves with few disagreements (0 against 4 gives an interval that reaches
-    past the observed difference on both sides). Only the disagreements decide the exact McNemar test,
-    which gives the p-value. The two are different procedures: near p = 0.05 the interval may just include
-    zero while p is just below 0.05, or the other way round; ``beyond_noise`` follows the interval.
+    the correlation between the two classifiers' right answers (all four counts). It does not condition on
+    how many items the two disagree on, and it behaves with few disagreements: with 190 items right for
+    both, 6 wrong for both and 0 against 4 disagreements it gives [-0.051, +0.004], which includes 0, as
+    McNemar's p = 0.125 agrees; the naive paired interval, difference ± 1.96 standard errors, would exclude
+    it. Only the disagreements decide the exact McNemar test, which gives the p-value. The two are different
+    procedures: near p = 0.05 the interval may just include zero while p is just below 0.05, or the other
+    way round; ``beyond_noise`` follows the interval.
     """
     a, b = correct_a.bool().reshape(-1).cpu(), correct_b.bool().reshape(-1).cpu()
     if a.shape != b.shape or a.numel() == 0:
