@@ -72,9 +72,10 @@ variants: env  ## nbval under 1, 2 and 4 threads, AVX2 and capped kernels; how f
 
 # A compared run, as the book build and pytest make one (utils/seeding.py): no progress bars, stored slider frames.
 ONLY ?= [0-9][0-9]_*.ipynb appendix_*.ipynb
-outputs: env  ## re-execute every chapter in place (ONLY=NN_name.ipynb for one): how outputs are made
+outputs: env  ## re-execute every chapter in place (ONLY=NN_name.ipynb for one), solutions stripped: how outputs are made
 	compared="$$("$(BIN)/python" -m utils.seeding)" && cd chapters && for nb in $(ONLY); do \
 	  echo "executing $$nb"; env $$compared "$(BIN)/jupyter" execute --inplace --timeout=1800 "$$nb" || exit 1; \
+	  "$(BIN)/python" -m booktools.solutions "$$nb"; \
 	done
 
 data: env  ## download (or take from the mirror) and verify every dataset

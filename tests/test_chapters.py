@@ -9,6 +9,8 @@ import pytest
 import tomllib
 from helpers import CHAPTERS, NOTEBOOKS, PAGES_WITH_CODE, ROOT, ids, load_notebook, source, tags, text_outputs
 
+from booktools.solutions import SOLUTION_TAGS, is_solution
+
 COLAB_RELEASE = "git+{url}@v{version}"
 
 
@@ -40,7 +42,8 @@ def test_notebook_asks_colab_for_a_gpu_and_uses_python3(path):
 
 @pytest.mark.parametrize("path", PAGES_WITH_CODE, ids=ids(PAGES_WITH_CODE))
 def test_outputs_come_from_one_clean_run(path):
-    cells = [c for c in load_notebook(path)["cells"][1:] if c["cell_type"] == "code"]
+    # exercise solution cells keep no output (booktools/solutions.py): the build runs them for the page
+    cells = [c for c in load_notebook(path)["cells"][1:] if c["cell_type"] == "code" and not is_solution(c)]
     counts = [c["execution_count"] for c in cells]
     assert None not in counts, "every code cell after the Colab cell is executed"
     assert counts == sorted(counts) and len(set(counts)) == len(counts)
@@ -125,3 +128,12 @@ def test_main_path_stays_within_its_word_budget(chapter):
     assert words <= chapter.word_budget, (f"{chapter.stem}: {words} words before the exercises, over its budget of "
                                           f"{chapter.word_budget} (course.yml): move a detour into a collapsed block "
                                           "or an appendix")
+
+
+@pytest.mark.parametrize("path", PAGES_WITH_CODE, ids=ids(PAGES_WITH_CODE))
+def test_solution_cells_are_hidden_skipped_by_nbval_and_stored_without_output(path):
+    for i, cell in enumerate(load_notebook(path)["cells"]):
+        if is_solution(cell):
+            assert SOLUTION_TAGS <= set(tags(cell)), f"cell {i}: a solution cell is tagged {sorted(SOLUTION_TAGS)}"
+            assert cell["outputs"] == [] and cell["execution_count"] is None, (
+                f"cell {i}: a solution cell keeps no output (make outputs strips it: python -m booktools.solutions)")

@@ -13,4 +13,10 @@ what is wrong (a shape, a dtype, a constant factor, a batch of one, a changed in
 exercise asks for tensor operations) without giving the expected values away, or **Not attempted yet** while
 the answer cell still holds its placeholder (``...``). It never raises, so "Run all" goes through a chapter whose
 exercises are untouched. The kinds of exercise are in :mod:`utils.exercises.base`.
+
+In a chapter, a checkable exercise is its statement, an answer cell (the placeholder and the check call: it
+prints "Not attempted yet" in the stored notebook), and a solution cell tagged ``solution`` (hidden on the page)
+that shows the solution and checks it: ``ex.q3.solution()`` then ``ex.q3.check(ex.q3.reference_answer())``.
+The book's build runs it (the page shows the solution and "Correct"); the committed notebook keeps no output
+for it, so a learner sees a solution only by running that cell or calling ``solution()``.
 """

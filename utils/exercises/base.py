@@ -87,6 +87,11 @@ class Exercise:
         print(self._solution_code.rstrip() + "\n")
         print(f"Why: {self.why}")
 
+    def reference_answer(self) -> Any:
+        """The course's own answer, as a learner would pass it to ``check`` (the book's hidden solution cell
+        checks it, so every build shows that the solution passes)."""
+        return self.reference
+
     def feedback(self, answer: Any = _MISSING) -> Feedback:
         """The check's verdict on ``answer``; an error in the answer becomes a Not yet, never an exception."""
         if answer is _MISSING or answer is Ellipsis:
@@ -255,6 +260,9 @@ class ValueExercise(Exercise):
         super().__init__(number, **kwargs)
         self.expected, self.atol, self.rtol, self.checks = expected, atol, rtol, tuple(checks)
 
+    def reference_answer(self) -> Any:
+        return self.expected()
+
     def _feedback(self, answer: Any) -> Feedback:
         expected = self.expected()
         for test, message in self.checks:
@@ -272,6 +280,9 @@ class ChoiceExercise(Exercise):
                  explanations: dict[str, str], **kwargs: Any) -> None:
         super().__init__(number, solution=f"# the answer: {correct_choice}", **kwargs)
         self.choices, self.correct_choice, self.explanations = tuple(choices), correct_choice, explanations
+
+    def reference_answer(self) -> Any:
+        return self.correct_choice
 
     def _feedback(self, answer: Any) -> Feedback:
         letter = str(answer).strip().strip("()").lower()
