@@ -276,14 +276,18 @@ def _dataset_names() -> set[str]:
     return set(DATASETS)
 
 
+def _existing(entries: tuple[Any, ...]) -> tuple[Any, ...]:
+    """``entries`` (chapters or appendices), once each one's notebook is checked to exist."""
+    for entry in entries:
+        if not entry.path.is_file():
+            raise CourseError(f"course.yml, {entry.file}: {entry.path.name} does not exist.")
+    return entries
+
+
 @lru_cache(maxsize=4)
 def load_appendices(path: Path = COURSE_FILE) -> tuple[Appendix, ...]:
     """The appendices of ``course.yml``, in book order, each checked to exist."""
-    appendices = parse_appendices(_course_data(path), _dataset_names())
-    for appendix in appendices:
-        if not appendix.path.is_file():
-            raise CourseError(f"course.yml, {appendix.file}: {appendix.path.name} does not exist.")
-    return appendices
+    return _existing(parse_appendices(_course_data(path), _dataset_names()))
 
 
 def load_budgets(path: Path = COURSE_FILE) -> Budgets:
@@ -299,11 +303,7 @@ def notebooks(path: Path = COURSE_FILE) -> tuple[Chapter | Appendix, ...]:
 @lru_cache(maxsize=4)
 def load_course(path: Path = COURSE_FILE) -> tuple[Chapter, ...]:
     """The chapters of ``course.yml`` in book order, checked (see :func:`parse_course`)."""
-    chapters = parse_course(_course_data(path), _dataset_names())
-    for chapter in chapters:
-        if not chapter.path.is_file():
-            raise CourseError(f"course.yml, {chapter.file}: {chapter.path.name} does not exist.")
-    return chapters
+    return _existing(parse_course(_course_data(path), _dataset_names()))
 
 
 def chapter(stem: str, path: Path = COURSE_FILE) -> Chapter:

@@ -93,12 +93,17 @@ print(json.dumps({{"threads": torch.get_num_threads() == threads, "filters": len
     assert {"utils.stats", "utils.training", "utils.data.prepare"} <= set(LEARNER_MODULES)
 
 
+def _set(monkeypatch, name: str, value: str | None) -> None:
+    """Set an environment variable for one test, or remove it (``None``)."""
+    if value is None:
+        monkeypatch.delenv(name, raising=False)
+    else:
+        monkeypatch.setenv(name, value)
+
+
 @pytest.mark.parametrize(("value", "compared"), [("1", True), ("", False), ("0", False), (None, False)])
 def test_a_compared_run_is_marked_by_its_environment(monkeypatch, value, compared):
-    if value is None:
-        monkeypatch.delenv("COURSE_REPRODUCIBLE", raising=False)
-    else:
-        monkeypatch.setenv("COURSE_REPRODUCIBLE", value)
+    _set(monkeypatch, "COURSE_REPRODUCIBLE", value)
     assert compared_run() == compared
 
 
@@ -113,10 +118,7 @@ def test_marking_a_compared_run_pins_no_numerics_and_keeps_what_is_already_set()
 
 @pytest.mark.parametrize(("value", "threads"), [(None, None), ("", None), ("1", 1), ("4", 4)])
 def test_course_threads_sets_the_thread_count_and_every_core_is_the_default(monkeypatch, value, threads):
-    if value is None:
-        monkeypatch.delenv("COURSE_THREADS", raising=False)
-    else:
-        monkeypatch.setenv("COURSE_THREADS", value)
+    _set(monkeypatch, "COURSE_THREADS", value)
     assert chapter_threads() == threads
 
 
