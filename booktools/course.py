@@ -89,14 +89,10 @@ class Loop:
 
 
 @dataclass(frozen=True)
-class Chapter:
-    """One chapter notebook and its facts."""
+class Notebook:
+    """A notebook of the book: a chapter or an appendix."""
 
     file: str  # relative to the repository root, without .ipynb
-    datasets: tuple[str, ...]
-    loops: tuple[Loop, ...]
-    headlines: tuple[Headline, ...]
-    word_budget: int = 5000  # the most words its main path may have (booktools.words)
 
     @property
     def stem(self) -> str:
@@ -105,6 +101,16 @@ class Chapter:
     @property
     def path(self) -> Path:
         return ROOT / f"{self.file}.ipynb"
+
+
+@dataclass(frozen=True)
+class Chapter(Notebook):
+    """One chapter notebook and its facts."""
+
+    datasets: tuple[str, ...]
+    loops: tuple[Loop, ...]
+    headlines: tuple[Headline, ...]
+    word_budget: int = 5000  # the most words its main path may have (booktools.words)
 
     @property
     def number(self) -> int:
@@ -207,20 +213,11 @@ def parse_course(data: Any, dataset_names: set[str] | None = None) -> tuple[Chap
 
 
 @dataclass(frozen=True)
-class Appendix:
+class Appendix(Notebook):
     """A page after the chapters that goes further on one subject; a notebook like a chapter, unnumbered."""
 
-    file: str
     title: str
     datasets: tuple[str, ...] = ()
-
-    @property
-    def stem(self) -> str:
-        return Path(self.file).name
-
-    @property
-    def path(self) -> Path:
-        return ROOT / f"{self.file}.ipynb"
 
 
 def parse_appendices(data: Any, dataset_names: set[str] | None = None) -> tuple[Appendix, ...]:
@@ -276,7 +273,7 @@ def _dataset_names() -> set[str]:
     return set(DATASETS)
 
 
-def _existing(entries: tuple[Any, ...]) -> tuple[Any, ...]:
+def _existing(entries: tuple[Notebook, ...]) -> tuple[Any, ...]:
     """``entries`` (chapters or appendices), once each one's notebook is checked to exist."""
     for entry in entries:
         if not entry.path.is_file():
@@ -295,7 +292,7 @@ def load_budgets(path: Path = COURSE_FILE) -> Budgets:
     return parse_budgets(_course_data(path))
 
 
-def notebooks(path: Path = COURSE_FILE) -> tuple[Chapter | Appendix, ...]:
+def notebooks(path: Path = COURSE_FILE) -> tuple[Notebook, ...]:
     """Every notebook of the book in order: the chapters, then the appendices."""
     return load_course(path) + load_appendices(path)
 
