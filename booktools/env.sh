@@ -7,7 +7,7 @@
 # The environment is complete only when VENV/.complete exists (written last), so an interrupted install is
 # redone rather than used. With TORCH_INDEX set (GitHub's runners, which have no GPU:
 # TORCH_INDEX=https://download.pytorch.org/whl/cpu), torch and torchvision come from that index at the same
-# versions, and the CUDA libraries the requirements pin are left out: about 1 GB instead of 5.5.
+# versions, and the CUDA libraries the requirements pin are left out (a few hundred MB of torch instead of 5.5 GB).
 set -euo pipefail
 venv=$1 python=$2 requirements=$3
 [ -f "$venv/.complete" ] && exit 0
