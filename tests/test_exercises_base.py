@@ -146,3 +146,42 @@ def test_placeholders_loops_and_differences_are_recognised():
     assert describe_difference(expected + 0.5, expected) == "it is off by a constant: every value is 0.5 too large"
     assert describe_difference(torch.ones(3, dtype=torch.long), torch.ones(3)).startswith("it returns whole numbers")
     assert describe_difference(torch.ones(2), torch.ones(2) + 1e-7) is None
+
+
+def test_known_mistakes_refused_words_autograd_expectations_and_copies():
+    def by_hand(p, t):
+        """The gradient of ((p - t) ** 2).mean() with respect to p, by hand."""
+        return 2 * (p - t) / p.numel()
+
+    def by_autograd(p, t):
+        p = p.clone().requires_grad_()
+        ((p - t) ** 2).mean().backward()
+        return p.grad
+
+    def cases():
+        g = torch.Generator().manual_seed(1)
+        return [Case((torch.randn(5, generator=g), torch.randn(5, generator=g)), "five predictions")]
+
+    exercise = FunctionExercise(7, solution=by_hand, expected_by=by_autograd, cases=cases, hints=["2(p - t)/n"],
+                                why="The mean divides by n.", refuse=[("backward", "work it out by hand")],
+                                mistakes=[(lambda p, t: 2 * (p - t), "you left out the mean's 1/n")])
+    assert exercise.feedback(exercise.reference_answer()).verdict == CORRECT
+    assert exercise.feedback(lambda p, t: 2 * (p - t)).message == "you left out the mean's 1/n"
+    assert "constant factor" in exercise.feedback(lambda p, t: 3 * (p - t) / p.numel()).message  # not a known one
+    assert exercise.feedback(by_autograd).message == "work it out by hand"
+
+    def top_rows(image):
+        return image[:2].clone()
+
+    copy = FunctionExercise(8, solution=top_rows, cases=lambda: [Case((torch.arange(12.0).reshape(3, 4),), "a 3x4")],
+                            independent_of=1, hints=["Slice, then copy."], why="A slice is a view.")
+    assert copy.feedback(top_rows).verdict == CORRECT
+    assert "shares memory with argument 1" in copy.feedback(lambda image: image[:2]).message
+
+
+def test_a_random_case_leaves_the_learners_random_numbers_alone():
+    torch.manual_seed(0)
+    expected = torch.rand(3)
+    torch.manual_seed(0)
+    PAIRWISE.feedback(_reference)  # draws a random case
+    assert torch.equal(torch.rand(3), expected)

@@ -212,14 +212,34 @@ def _unchanged(before: Any, after: Any) -> bool:
 
 class FunctionExercise(Exercise):
     """Write a function; it is run on ``cases`` (and ``random_case()``, when given) and compared with the
-    reference solution on each. ``tensor_ops_only`` refuses Python loops (the exercise asks for broadcasting)."""
+    reference on each.
+
+    * ``tensor_ops_only`` refuses Python loops (the exercise asks for broadcasting);
+    * ``refuse``: (word, message) pairs for code the exercise rules out (``backward`` in a gradient by hand);
+    * ``mistakes``: (wrong function, message) pairs: an answer whose values are wrong and that agrees with a
+      typical wrong function on every fixed case gets that function's message;
+    * ``expected_by``: where the expected values come from, when not from ``solution`` (autograd, say, while
+      ``solution()`` shows the formula by hand);
+    * ``independent_of``: the number of an argument the result must not be a view of (the exercise asks for a
+      copy).
+    """
 
     def __init__(self, number: int, *, solution: Callable[..., Any], cases: Callable[[], Sequence[Case]],
                  random_case: Callable[[], Case] | None = None, tensor_ops_only: bool = False,
+                 refuse: Sequence[tuple[str, str]] = (), mistakes: Sequence[tuple[Callable[..., Any], str]] = (),
+                 expected_by: Callable[..., Any] | None = None, independent_of: int | None = None,
                  atol: float = 1e-5, rtol: float = 1e-4, **kwargs: Any) -> None:
         super().__init__(number, solution=solution, **kwargs)
         self.cases, self.random_case, self.tensor_ops_only = cases, random_case, tensor_ops_only
+        self.refuse, self.mistakes, self.independent_of = tuple(refuse), tuple(mistakes), independent_of
+        self.expected_by = expected_by or solution
         self.atol, self.rtol = atol, rtol
+
+    def _all_cases(self) -> list[Case]:
+        if self.random_case is None:
+            return list(self.cases())
+        with torch.random.fork_rng(devices=[]):  # the learner's own random numbers are left as they were
+            return [*self.cases(), self.random_case()]
 
     def _feedback(self, answer: Any) -> Feedback:
         if not callable(answer):
@@ -227,13 +247,17 @@ class FunctionExercise(Exercise):
                            f"{type(answer).__name__}")
         if is_placeholder(answer):
             return not_attempted("write the function's body (replace the `...`)")
+        code = _source(answer)
+        for word, message in self.refuse:
+            if word in code:
+                return not_yet(message)
         if self.tensor_ops_only and uses_a_loop(answer):
             return not_yet("it uses a Python loop; this exercise asks for tensor operations on whole tensors "
                            "(broadcasting), which run far faster")
-        cases = list(self.cases()) + ([self.random_case()] if self.random_case else [])
+        cases = self._all_cases()
         for case in cases:
             inputs = tuple(_clone(a) for a in case.args)
-            expected = self.reference(*(_clone(a) for a in case.args))
+            expected = self.expected_by(*(_clone(a) for a in case.args))
             try:
                 result = answer(*inputs)
             except Exception as err:
@@ -244,11 +268,30 @@ class FunctionExercise(Exercise):
             if changed:
                 return not_yet(f"it changes its input (argument {changed[0] + 1}) in place; compute a new tensor "
                                "instead of writing into the one you were given")
+            if self.independent_of and _shares_memory(result, inputs[self.independent_of - 1]):
+                return not_yet(f"its result shares memory with argument {self.independent_of} (it is a view): "
+                               "writing into one would change the other; return a copy (`.clone()`)")
             problem = describe_difference(result, expected, self.atol, self.rtol)
             if problem:
-                return not_yet(f"on {case.label}, {problem}")
+                return not_yet(self._known_mistake(answer) or f"on {case.label}, {problem}")
         return correct(f"it agrees with the reference on {len(cases)} cases"
                        + (", including a random one." if self.random_case else "."))
+
+    def _known_mistake(self, answer: Callable[..., Any]) -> str | None:
+        """The message of the typical wrong function ``answer`` agrees with on every fixed case, if any."""
+        for wrong, message in self.mistakes:
+            try:
+                if all(describe_difference(answer(*map(_clone, case.args)), wrong(*map(_clone, case.args)),
+                                           self.atol, self.rtol) is None for case in self.cases()):
+                    return message
+            except Exception:  # an answer that raises on a case is not that mistake
+                continue
+        return None
+
+
+def _shares_memory(a: Any, b: Any) -> bool:
+    return (isinstance(a, torch.Tensor) and isinstance(b, torch.Tensor) and a.numel() > 0
+            and a.untyped_storage().data_ptr() == b.untyped_storage().data_ptr())
 
 
 class ValueExercise(Exercise):
