@@ -184,7 +184,7 @@ def _pattern(r: torch.Tensor, e: torch.Tensor, atol: float, rtol: float) -> str:
     if big.any():
         ratios = r[big] / e[big]
         factor = ratios.median().item()
-        if abs(factor - 1) > rtol and torch.allclose(r, e * factor, atol=atol, rtol=rtol):
+        if abs(factor - 1) > 0.01 and torch.allclose(r, e * factor, atol=atol, rtol=rtol):
             size = "large" if abs(factor) > 1 else "small"
             return f"it is off by a constant factor: about {factor:.3g} times too {size}"
     if r.numel() > 1:
