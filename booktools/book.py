@@ -32,7 +32,7 @@ from sphinx.errors import ExtensionError
 from sphinx.transforms.post_transforms import SphinxPostTransform
 from sphinx.util.docutils import SphinxDirective
 
-from booktools.course import Chapter, Headline, load_course
+from booktools.course import Headline, Notebook, load_course, notebooks
 from booktools.glue import read_build_glue
 from booktools.site import foreign_loads
 from utils.seeding import mark_compared_run
@@ -68,7 +68,7 @@ def colab_note(report: dict[str, Any], stem: str, notebook: str, code: str) -> s
     return f"Run on Colab's software stack ({stack}) when this book was built: {verdict}."
 
 
-def differ_note(chapter: Chapter, values: dict[str, Any]) -> str | None:
+def differ_note(chapter: Notebook, values: dict[str, Any]) -> str | None:
     """Where a rerun's headline numbers land (course.yml's reproduce): the answer to "my numbers differ"."""
     ranges = [f"{h.quantity.split(',')[0] if len(h.quantity) > 60 else h.quantity}: "
               f"{values[h.glue]:.4f} ± {float(h.reproduce):g}"
@@ -80,14 +80,14 @@ def differ_note(chapter: Chapter, values: dict[str, Any]) -> str | None:
             "which the book's tests hold every rerun to: " + "; ".join(ranges) + ".")
 
 
-def dataset_titles(chapter: Chapter) -> list[str]:
+def dataset_titles(chapter: Notebook) -> list[str]:
     """The names readers know a chapter's datasets by."""
     from utils.data.catalog import DATASETS
 
     return [DATASETS[name].title for name in chapter.datasets]
 
 
-def issue_link(repository_url: str, chapter: Chapter) -> str | None:
+def issue_link(repository_url: str, chapter: Notebook) -> str | None:
     """A new-issue link on the repository's problem form (.github/ISSUE_TEMPLATE/problem.yml), with the chapter
     filled in."""
     if not repository_url.startswith("https://github.com/"):
@@ -96,8 +96,8 @@ def issue_link(repository_url: str, chapter: Chapter) -> str | None:
             f"&title=%5B{chapter.stem}%5D%20")
 
 
-def _chapter_for(docname: str) -> Chapter | None:
-    return next((c for c in load_course() if c.file == docname), None)
+def _chapter_for(docname: str) -> Notebook | None:
+    return next((c for c in notebooks() if c.file == docname), None)
 
 
 def _add_run_note(app: Any, doctree: nodes.document, docname: str) -> None:

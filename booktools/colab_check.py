@@ -37,7 +37,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from booktools.book import COLAB_REPORT, code_key, notebook_key
-from booktools.course import ROOT, Chapter, load_course
+from booktools.course import ROOT, Notebook, notebooks
 from booktools.glue import GLUE_MIME, read_glued
 from booktools.outputs import compare_outputs, parse_rules, sanitize
 
@@ -77,7 +77,7 @@ def unexpected_stderr(text: str) -> list[str]:
             if not any(re.search(pattern, line) for pattern, _ in STDERR_ALLOWED)]
 
 
-def headline_rows(chapter: Chapter, stored: dict, observed: dict) -> list[dict]:
+def headline_rows(chapter: Notebook, stored: dict, observed: dict) -> list[dict]:
     """Each headline: the stored and the observed value, whether the observed one is as close to the stored
     one as ``reproduce`` allows, and whether it meets its rule."""
     rows = []
@@ -104,7 +104,7 @@ def learner_outputs(outputs: list) -> list:
     return kept
 
 
-def compare_cells(chapter: Chapter, stored_cells: list, new_cells: list, deviations_file: Path | None) -> tuple[
+def compare_cells(chapter: Notebook, stored_cells: list, new_cells: list, deviations_file: Path | None) -> tuple[
         int, list[str]]:
     """Compare every compared code cell of a run with the stored notebook; (cells compared, differences)."""
     compared, differences = 0, []
@@ -125,7 +125,7 @@ def compare_cells(chapter: Chapter, stored_cells: list, new_cells: list, deviati
     return compared, differences
 
 
-def run_chapter(chapter: Chapter, workdir: Path, deviations_file: Path | None = None) -> ChapterResult:
+def run_chapter(chapter: Notebook, workdir: Path, deviations_file: Path | None = None) -> ChapterResult:
     """Execute one chapter in the Colab kernel, in ``workdir``; collect time, errors, stderr, differences."""
     import nbformat
     from nbclient import NotebookClient
@@ -196,7 +196,7 @@ def main() -> int:
     # The helpers must come from the first cell's pip install, not from an earlier run.
     subprocess.run([args.python, "-m", "pip", "uninstall", "-q", "-y", "dl-course-utils"], check=True,
                    capture_output=True)
-    chapters = [c for c in load_course() if not args.only or c.stem in args.only]
+    chapters = [n for n in notebooks() if not args.only or n.stem in args.only]
     if args.deviations:
         args.deviations.parent.mkdir(parents=True, exist_ok=True)
         args.deviations.unlink(missing_ok=True)

@@ -102,6 +102,11 @@ class Notebook:
     def path(self) -> Path:
         return ROOT / f"{self.file}.ipynb"
 
+    def headline_rules(self, stored: dict[str, Any]) -> HeadlineRule:
+        """Each headline's rule for a rerun, by glue name (``None`` for a name that is not a headline)."""
+        by_name = {h.glue: h for h in getattr(self, "headlines", ())}
+        return lambda name: by_name[name].rerun_rule(stored) if name in by_name else None
+
 
 @dataclass(frozen=True)
 class Chapter(Notebook):
@@ -116,10 +121,6 @@ class Chapter(Notebook):
     def number(self) -> int:
         return int(self.stem.split("_", 1)[0])
 
-    def headline_rules(self, stored: dict[str, Any]) -> HeadlineRule:
-        """Each headline's rule for a rerun, by glue name (``None`` for a name that is not a headline)."""
-        by_name = {h.glue: h for h in self.headlines}
-        return lambda name: by_name[name].rerun_rule(stored) if name in by_name else None
 
 
 def _require(entry: str, data: dict, key: str, kind: type | tuple[type, ...]) -> Any:
@@ -218,6 +219,7 @@ class Appendix(Notebook):
 
     title: str
     datasets: tuple[str, ...] = ()
+    headlines: tuple[Headline, ...] = ()  # an appendix publishes none
 
 
 def parse_appendices(data: Any, dataset_names: set[str] | None = None) -> tuple[Appendix, ...]:

@@ -26,10 +26,10 @@ from booktools.outputs import HeadlineRule, ToleranceError, align_outputs, parse
 @lru_cache(maxsize=16)
 def headline_rule_for(notebook: Path) -> HeadlineRule:
     """The rule of each headline number a chapter publishes (``course.yml``'s ``reproduce``)."""
-    from booktools.course import load_course
+    from booktools.course import notebooks
     from booktools.glue import read_glued
 
-    chapter = next((c for c in load_course() if c.path.resolve() == notebook.resolve()), None)
+    chapter = next((c for c in notebooks() if c.path.resolve() == notebook.resolve()), None)
     return chapter.headline_rules(read_glued(notebook)) if chapter else (lambda name: None)
 
 

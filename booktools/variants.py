@@ -21,7 +21,7 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
-from booktools.course import ROOT, load_course
+from booktools.course import ROOT, notebooks
 
 OUT = ROOT / "_build" / "variants"
 # Each variant changes what another machine would: its core count, or the kernels its CPU makes the libraries
@@ -91,11 +91,11 @@ def main() -> int:
     parser.add_argument("--out", type=Path, default=OUT)
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
-    notebooks = [c.path for c in load_course() if not args.only or c.stem in args.only]
+    paths = [n.path for n in notebooks() if not args.only or n.stem in args.only]
     runs = []
     for name in args.variant or list(VARIANTS):
         print(f"{name} ...", flush=True)
-        runs.append(run_variant(name, notebooks, args.out))
+        runs.append(run_variant(name, paths, args.out))
         print(f"  {runs[-1]['summary']} ({runs[-1]['seconds']:.0f} s)", flush=True)
         (args.out / "runs.json").write_text(json.dumps(runs, indent=1))
     text = summarise(args.out)
