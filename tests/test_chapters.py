@@ -3,7 +3,10 @@ compares against and the book shows)."""
 
 from __future__ import annotations
 
+import ast
+import inspect
 import re
+import textwrap
 
 import pytest
 import tomllib
@@ -137,3 +140,53 @@ def test_solution_cells_are_hidden_skipped_by_nbval_and_stored_without_output(pa
             assert SOLUTION_TAGS <= set(tags(cell)), f"cell {i}: a solution cell is tagged {sorted(SOLUTION_TAGS)}"
             assert cell["outputs"] == [] and cell["execution_count"] is None, (
                 f"cell {i}: a solution cell keeps no output (make outputs strips it: python -m booktools.solutions)")
+
+
+SHARED_HELPERS = ("train_epoch", "is_correct", "evaluate")
+
+
+def _defined(code: str) -> dict[str, ast.FunctionDef]:
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:  # a cell with IPython magics; chapters keep their definitions in plain cells
+        return {}
+    return {node.name: node for node in ast.walk(tree) if isinstance(node, ast.FunctionDef)}
+
+
+def _without_docstring(function: ast.FunctionDef) -> str:
+    body = function.body[1:] if (function.body and isinstance(function.body[0], ast.Expr)
+                                 and isinstance(function.body[0].value, ast.Constant)) else function.body
+    return ast.dump(ast.Module(body=body, type_ignores=[])) + ast.dump(function.args)
+
+
+@pytest.mark.parametrize("name", SHARED_HELPERS)
+def test_a_shared_training_helper_is_written_once_as_saved_then_imported(name):
+    import utils.training
+
+    saved = _without_docstring(ast.parse(textwrap.dedent(inspect.getsource(getattr(utils.training, name)))).body[0])
+    writers = []
+    for chapter in CHAPTERS:
+        code = [source(c) for c in load_notebook(chapter.path)["cells"] if c["cell_type"] == "code"]
+        definitions = [d[name] for d in map(_defined, code) if name in d]
+        if definitions:
+            writers.append(chapter.stem)
+            assert all(_without_docstring(d) == saved for d in definitions), (
+                f"{chapter.stem} writes its own {name}: it must be the code saved in utils.training")
+        elif writers and re.search(rf"\b{name}\(", "\n".join(code)):
+            assert re.search(rf"from utils\.training import [^\n]*\b{name}\b", "\n".join(code)), (
+                f"{chapter.stem} uses {name} without importing it from utils.training")
+    assert len(writers) == 1, f"{name} is written in {writers or 'no chapter'}: once, then imported"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=ids(NOTEBOOKS))
+def test_the_loss_is_called_loss_fn(path):
+    # fastai's Learner takes it as a keyword, loss_func=...; a name of our own code is loss_fn
+    for cell in load_notebook(path)["cells"]:
+        try:
+            tree = ast.parse(source(cell)) if cell["cell_type"] == "code" else None
+        except SyntaxError:
+            continue
+        names = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)} if tree else set()
+        arguments = {a.arg for n in ast.walk(tree) if isinstance(n, ast.arguments)
+                     for a in n.args + n.kwonlyargs} if tree else set()
+        assert "loss_func" not in names | arguments, f"{path.name}: call it loss_fn"
