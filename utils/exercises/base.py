@@ -301,7 +301,7 @@ class ValueExercise(Exercise):
     (test, message) pairs tried first, for the mistakes learners make (a sign, a missing 1/n)."""
 
     def __init__(self, number: int, *, expected: Callable[[], Any], atol: float = 1e-5, rtol: float = 1e-4,
-                 checks: Sequence[tuple[Callable[[Any, Any], bool], str]] = (), **kwargs: Any) -> None:
+                 checks: Sequence[Check] = (), **kwargs: Any) -> None:
         super().__init__(number, **kwargs)
         self.expected, self.atol, self.rtol, self.checks = expected, atol, rtol, tuple(checks)
 
@@ -315,6 +315,34 @@ class ValueExercise(Exercise):
                 return not_yet(message)
         problem = describe_difference(answer, expected, self.atol, self.rtol)
         return not_yet(problem) if problem else correct()
+
+
+Check = tuple[Callable[[Any, Any], bool], str]
+
+
+def shape_checks(what: str, part_messages: dict[str, str], *, fails: str) -> list[Check]:
+    """The checks of a ValueExercise whose answer is a dict of shapes, one per part ("a", "b", ...): a tuple
+    of ints, or the string "fails". ``what`` names a part ("pair", "expression"); ``fails`` says when a
+    part is "fails"; ``part_messages`` gives each part's nudge when it is wrong."""
+    keys = f'"{min(part_messages)}" to "{max(part_messages)}"'
+
+    def not_a_dict_of_parts(answer: Any, expected: Any) -> bool:
+        return not isinstance(answer, dict) or set(answer) != set(expected)
+
+    def well_written(value: Any) -> bool:
+        if isinstance(value, str):
+            return value == "fails"
+        return isinstance(value, tuple) and all(isinstance(size, int) and not isinstance(size, bool)
+                                                for size in value)
+
+    def part_is_wrong(part: str) -> Callable[[Any, Any], bool]:
+        return lambda answer, expected: answer[part] != expected[part]
+
+    return [(not_a_dict_of_parts, f"give `shapes` as a dict with one entry per {what}, the keys {keys}"),
+            (lambda answer, expected: not all(well_written(v) for v in answer.values()),
+             f'write each shape as a tuple of ints, such as (7, 7), a shape of one axis as (7,) (not 7), and '
+             f'{fails} as the string "fails"')] + [
+        (part_is_wrong(part), f"({part}) is not right yet: {message}") for part, message in part_messages.items()]
 
 
 class ChoiceExercise(Exercise):

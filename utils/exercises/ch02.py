@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import torch
 
-from utils.exercises.base import Case, ChoiceExercise, FunctionExercise, ValueExercise
+from utils.exercises.base import Case, ChoiceExercise, FunctionExercise, ValueExercise, shape_checks
 
 # ------------------------------------------------------------------------------------------------ 1
 
@@ -33,23 +33,6 @@ def _shapes():
     return {part: _broadcast_or_fails(*pair) for part, pair in PAIRS.items()}
 
 
-def _not_a_dict_of_parts(answer, expected):
-    return not isinstance(answer, dict) or set(answer) != set(expected)
-
-
-def _badly_written(answer, expected):
-    def well_written(value):
-        if isinstance(value, str):
-            return value == "fails"
-        return isinstance(value, tuple) and all(isinstance(size, int) and not isinstance(size, bool)
-                                                for size in value)
-    return not all(well_written(value) for value in answer.values())
-
-
-def _part_is_wrong(part):
-    return lambda answer, expected: answer[part] != expected[part]
-
-
 _PART_MESSAGES = {
     "a": "write the two shapes one under the other, aligned on the right, and compare them axis by axis",
     "b": "aligned on the right, which two sizes meet on the last axis?",
@@ -62,10 +45,7 @@ _PART_MESSAGES = {
 
 q1 = ValueExercise(
     1, expected=_shapes, answer_name="shapes",
-    checks=[(_not_a_dict_of_parts, 'give `shapes` as a dict with one entry per pair, the keys "a" to "g"'),
-            (_badly_written, 'write each shape as a tuple of ints, such as (7, 7), a shape of one axis as (7,) '
-                             '(not 7), and a pair that does not broadcast as the string "fails"')]
-    + [(_part_is_wrong(part), f"({part}) is not right yet: {message}") for part, message in _PART_MESSAGES.items()],
+    checks=shape_checks("pair", _PART_MESSAGES, fails="a pair that does not broadcast"),
     hints=["Write the two shapes one under the other, aligned on the right, and go from the last axis to the "
            "first: each pair of sizes must be equal, or one of them 1, or one of them missing.",
            "A missing axis counts as 1, and on each axis the result takes the size that is not 1. So (3,) with "

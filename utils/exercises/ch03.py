@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import torch
 
-from utils.exercises.base import Case, ChoiceExercise, FunctionExercise, ValueExercise
+from utils.exercises.base import Case, ChoiceExercise, FunctionExercise, ValueExercise, shape_checks
 from utils.stats import accuracy_interval
 
 # ------------------------------------------------------------------------------------------------ 2
@@ -48,23 +48,6 @@ def _shapes():
     return {part: _shape_or_fails(expression) for part, expression in expressions.items()}
 
 
-def _not_a_dict_of_parts(answer, expected):
-    return not isinstance(answer, dict) or set(answer) != set(expected)
-
-
-def _badly_written(answer, expected):
-    def well_written(value):
-        if isinstance(value, str):
-            return value == "fails"
-        return isinstance(value, tuple) and all(isinstance(size, int) and not isinstance(size, bool)
-                                                for size in value)
-    return not all(well_written(value) for value in answer.values())
-
-
-def _part_is_wrong(part):
-    return lambda answer, expected: answer[part] != expected[part]
-
-
 _PART_MESSAGES = {
     "a": "count the axes: each operand gets a new axis of length 1, in different places",
     "b": "distance_table returns one distance per (image, template) pair",
@@ -76,11 +59,7 @@ _PART_MESSAGES = {
 
 q2 = ValueExercise(
     2, expected=_shapes, answer_name="shapes",
-    checks=[(_not_a_dict_of_parts, 'give `shapes` as a dict with one entry per expression, the keys "a" to '
-                                   '"e"'),
-            (_badly_written, "write each shape as a tuple of ints, such as (7, 7), and an expression that "
-                             'raises an error as the string "fails"')]
-    + [(_part_is_wrong(part), f"({part}) is not right yet: {message}") for part, message in _PART_MESSAGES.items()],
+    checks=shape_checks("expression", _PART_MESSAGES, fails="an expression that raises an error"),
     hints=["`valid_x` is (2038, 784) and `templates` is (2, 784). For each expression, write the shapes that meet "
            "in the subtraction, aligned on the right.",
            "`images[:, None, :]` needs an `images` with two axes; distance_table's result has one row per image "
@@ -195,7 +174,9 @@ def _threshold_cases():
                   torch.tensor([1, 1, 0, 0, 0, 0, 0, 0, 0, 0]), torch.tensor([0.75, 1.75, 2.75])),
                  "two 3s and eight 7s"),
             Case((torch.tensor([-1.0, 2.0, 0.5]), torch.tensor([0, 1, 0]), torch.tensor([-4.0])),
-                 "a single candidate")]
+                 "a single candidate"),
+            Case((torch.tensor([3.0, 4.0, 5.0, -1.0, 0.0]), torch.tensor([1, 1, 1, 0, 0]),
+                  torch.tensor([-2.0, 1.0, 2.0])), "candidates on both sides of zero")]
 
 
 def _threshold_random():
