@@ -135,7 +135,10 @@ def run_chapter(chapter: Notebook, workdir: Path, deviations_file: Path | None =
     stored = nbformat.read(chapter.path, as_version=4)
     nb = nbformat.read(chapter.path, as_version=4)
     nb.cells.append(nbformat.v4.new_code_cell(READ_PUBLISHED))
-    client = NotebookClient(nb, kernel_name=KERNEL_NAME, timeout=1800, resources={"metadata": {"path": str(workdir)}})
+    # Colab's "Run all" ignores tags: the Colab cell (tagged skip-execution for the book's build) runs and
+    # installs the helpers, so nbclient must not skip it (its default skips that tag)
+    client = NotebookClient(nb, kernel_name=KERNEL_NAME, timeout=1800, skip_cells_with_tag="",
+                            resources={"metadata": {"path": str(workdir)}})
     start = time.perf_counter()
     try:
         client.execute()
