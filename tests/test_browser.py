@@ -195,6 +195,27 @@ def test_chapter_reads_right_in_a_browser(browser, site_url, nb):
     wait_for(browser, lambda d: body.is_displayed())
 
 
+@pytest.mark.parametrize("nb", NOTEBOOKS, ids=ids(NOTEBOOKS))
+def test_a_checkable_exercise_shows_its_empty_answer_and_opens_its_checked_solution(browser, site_url, nb):
+    """The page shows the answer cell as a learner finds it ("Not attempted yet"); the hidden solution cell
+    below it opens on click and shows the reference solution passing its check ("Correct")."""
+    from selenium.webdriver.common.by import By
+
+    browser.get(f"{site_url}/chapters/{nb.stem}.html")
+    cells = browser.find_elements(By.CSS_SELECTOR, "div.cell")
+    answers = [c for c in cells if "tag_solution" not in c.get_attribute("class")
+               and re.search(r"ex\.q\d+\.check\(", c.find_element(By.CSS_SELECTOR, ".cell_input").text)]
+    assert answers, f"{nb.stem}: no checkable exercise's answer cell on the page"
+    assert "Not attempted yet" in answers[0].find_element(By.CSS_SELECTOR, ".cell_output").text
+    solution = browser.find_element(By.CSS_SELECTOR, "div.cell.tag_solution")
+    output = solution.find_element(By.CSS_SELECTOR, ".cell_output")
+    assert not output.is_displayed(), "the solution must stay hidden until opened"
+    browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", solution)
+    solution.find_element(By.CSS_SELECTOR, "summary").click()
+    wait_for(browser, lambda d: output.is_displayed())
+    assert re.search(r"^Correct\b", output.text, re.M), output.text[-300:]
+
+
 @pytest.mark.parametrize("page", PAGES)
 def test_page_works_with_no_other_host(browser, site_url, page):
     """No request leaves the machine, nothing the page loads is missing, every formula is typeset and every
