@@ -33,6 +33,13 @@ MUTATIONS = [
     # exact numbers: a fit to 20 photos with half the learning rate stops short of the bottom
     Mutation("half-learning-rate", 4, old="descend(loss_of_20, 60, lr=0.1,",
              new="descend(loss_of_20, 60, lr=0.05,", fails_at="descend(loss_of_20"),
+    # trained numbers, within a tolerance: the hand-written linear model at half its learning rate
+    Mutation("half-learning-rate", 5, old="GradientDescent(lin_params, lr=1.0)",
+             new="GradientDescent(lin_params, lr=0.5)", fails_at="after one "),
+    # trained numbers: logistic regression on shuffled training labels
+    Mutation("shuffled-labels", 6, old="torch_dl(train_x, train_y, bs, shuffle=True)",
+             new="torch_dl(train_x, train_y[torch.randperm(len(train_y))], bs, shuffle=True)",
+             fails_at="fit_table(learn, epochs, lr)"),
 ]
 
 
