@@ -91,6 +91,11 @@ def headline_rows(chapter: Notebook, stored: dict, observed: dict) -> list[dict]
     return rows
 
 
+# What fastprogress shows in a learner's run: the bar, its style sheet, and the live table of epochs (with their
+# times), which the stored run's fit_table replaces by a rounded table (fastprogress 1.0 and 1.1 both)
+PROGRESS_MARKS = ("<progress", "progress::-webkit-progress-bar", 'class="fastprogress"')
+
+
 def learner_outputs(outputs: list) -> list:
     """The outputs both runs make: without glue (only the book's build stores it), progress bars and widgets
     (a learner's run shows bars and live sliders, the stored run neither)."""
@@ -98,7 +103,7 @@ def learner_outputs(outputs: list) -> list:
     for out in outputs:
         data = out.get("data", {})
         html = "".join(data.get("text/html", ""))
-        if GLUE_MIME in data or WIDGET_MIME in data or "<progress" in html:
+        if GLUE_MIME in data or WIDGET_MIME in data or any(mark in html for mark in PROGRESS_MARKS):
             continue
         kept.append(out)
     return kept

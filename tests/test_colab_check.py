@@ -30,6 +30,13 @@ def test_outputs_only_a_learners_run_or_only_the_book_build_makes_are_left_out()
     glue = {"output_type": "display_data", "data": {colab_check.GLUE_MIME: "0.9"}, "metadata": {}}
     text = {"output_type": "stream", "name": "stdout", "text": "acc 0.9\n"}
     assert colab_check.learner_outputs([bar, text, widget, glue]) == [text]
+    # fastprogress 1.1 (Colab's) also shows a style sheet and a live table of epochs with their times
+    style = {"output_type": "display_data", "data": {"text/html": "<style>\n progress { border: none; }\n"
+                                                                  " progress::-webkit-progress-bar { }</style>"}}
+    live = {"output_type": "display_data", "data": {"text/html": '<div><table class="fastprogress"><thead><tr>'
+                                                                 "<th>epoch</th><th>time</th></tr></thead></table>"}}
+    frame = {"output_type": "execute_result", "data": {"text/html": '<table border="1" class="dataframe">'}}
+    assert colab_check.learner_outputs([style, live, frame]) == [frame]
 
 
 def _cell(text: str, tags: list[str] | None = None, tolerance: dict | None = None) -> nbformat.NotebookNode:
